@@ -1,0 +1,71 @@
+"""create_app(settings) — the one composition root of the HTTP service."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+
+from orderdesk import __version__
+from orderdesk.container import Container
+from orderdesk.core.errors import install_error_handlers
+from orderdesk.ops.logging import configure_logging
+from orderdesk.ops.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from orderdesk.settings import Settings
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None, *, container: Container | None = None) -> FastAPI:
+    """Build the application: settings checked, resources created, routers mounted."""
+    settings = settings or (container.settings if container else Settings())
+    settings.validate_for_startup()
+    configure_logging(settings)
+    container = container or Container.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await container.close()
+
+    app = FastAPI(
+        title="orderdesk",
+        version=__version__,
+        description="Catalog, orders and workflows for small businesses. "
+        "Каталог, заказы и рабочие процессы для малого бизнеса.",
+        lifespan=lifespan,
+        debug=settings.debug,
+    )
+    app.state.container = container
+    install_error_handlers(app)
+    _mount_routers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=False,
+            allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key",
+                           "X-Request-ID", "Accept-Language"],
+            expose_headers=["ETag", "X-Request-ID", "Retry-After"],
+            max_age=600,
+        )
+    app.add_middleware(RequestContextMiddleware, production=settings.is_production)
+    return app
+
+
+def _mount_routers(app: FastAPI) -> None:
+    from orderdesk.audit.api import router as audit_router
+    from orderdesk.auth.api import router as auth_router
+    from orderdesk.auth.users_api import router as users_router
+    from orderdesk.catalog.api import router as catalog_router
+    from orderdesk.ops.api import router as ops_router
+    from orderdesk.orders.api import router as orders_router
+    from orderdesk.units.api import router as units_router
+
+    app.include_router(ops_router)
+    for router in (auth_router, users_router, units_router, catalog_router, orders_router, audit_router):
+        app.include_router(router, prefix=API_PREFIX)

@@ -1,0 +1,1 @@
+"""Audit trail of every state change and login attempt, and per-field change history."""

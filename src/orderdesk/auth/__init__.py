@@ -1,0 +1,1 @@
+"""Users, passwords, tokens, login lockout and rate limits."""

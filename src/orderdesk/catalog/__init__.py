@@ -1,0 +1,1 @@
+"""Item types with attribute schemas, categories and items."""

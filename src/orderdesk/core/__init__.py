@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: errors, i18n, permissions, pagination, middleware."""

@@ -1,0 +1,74 @@
+"""Typed FastAPI dependencies: the container, the transaction, the acting principal."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orderdesk.container import Container
+from orderdesk.core.errors import AppError, Unauthorized
+from orderdesk.core.permissions import Permission, Principal, ensure
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request, committed when the handler returns (before the response)."""
+    container = get_container(request)
+    factory = (
+        container.read_sessions if request.method in SAFE_METHODS else container.write_sessions
+    )
+    async with factory() as session:
+        try:
+            yield session
+        except AppError as exc:
+            if exc.commit:
+                await session.commit()
+            else:
+                await session.rollback()
+            raise
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def get_principal(request: Request, session: SessionDep) -> Principal:
+    """The user behind the bearer token, if the token and its session are still valid."""
+    from orderdesk.auth.service import principal_from_token
+
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("auth.token_missing")
+    return await principal_from_token(
+        session=session, tokens=get_container(request).tokens, token=token.strip()
+    )
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require(permission: Permission) -> Callable[..., Any]:
+    """A dependency that returns the principal if its role grants the permission."""
+
+    async def dependency(principal: PrincipalDep) -> Principal:
+        ensure(principal, permission)
+        return principal
+
+    return dependency

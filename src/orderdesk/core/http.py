@@ -1,0 +1,120 @@
+"""HTTP conventions: JSON responses, ETag / If-Match versions, Idempotency-Key replay."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+import orjson
+from fastapi import Request
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from orderdesk.core.errors import Conflict, FieldError, PreconditionFailed, ValidationFailed
+from orderdesk.core.models import IdempotencyRecord
+from orderdesk.core.permissions import Principal
+from orderdesk.db.types import utcnow
+
+MAX_IDEMPOTENCY_KEY = 200
+
+
+def _default(value: Any) -> Any:
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError
+
+
+def dumps(body: Any) -> bytes:
+    return orjson.dumps(body, default=_default, option=orjson.OPT_NON_STR_KEYS)
+
+
+def json_response(
+    body: Any, status_code: int = 200, *, version: int | None = None, headers: dict[str, str] | None = None
+) -> Response:
+    """A JSON response; with a version it carries an ETag for If-Match."""
+    headers = dict(headers or {})
+    if version is not None:
+        headers["ETag"] = etag(version)
+    return Response(dumps(body), status_code=status_code, media_type="application/json", headers=headers)
+
+
+def etag(version: int) -> str:
+    return f'W/"{version}"'
+
+
+def if_match_version(request: Request) -> int | None:
+    """The version named by If-Match (`W/"3"`, `"3"` or `3`); None when absent or `*`."""
+    header = request.headers.get("if-match")
+    if header is None or header.strip() == "*":
+        return None
+    value = header.strip().removeprefix("W/").strip('"')
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise PreconditionFailed("http.if_match_invalid") from exc
+
+
+def check_version(current: int, expected: int | None) -> None:
+    """Raise 412 when the client edited a stale version."""
+    if expected is not None and expected != current:
+        raise PreconditionFailed("http.stale_version", expected=expected, current=current)
+
+
+async def idempotent(
+    request: Request,
+    session: AsyncSession,
+    principal: Principal,
+    create: Callable[[], Awaitable[tuple[int, Any, int | None]]],
+) -> Response:
+    """Run a create once per Idempotency-Key; a retry gets the first response back."""
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        status, body, version = await create()
+        return json_response(body, status, version=version)
+    key = key.strip()
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY:
+        raise ValidationFailed([FieldError("Idempotency-Key", "string_too_long")])
+    owner = f"u:{principal.user_id}" if principal.user_id else "system"
+    digest = hashlib.sha256(
+        request.method.encode() + b" " + request.url.path.encode() + b"\n" + await request.body()
+    ).hexdigest()
+    stmt = select(IdempotencyRecord).where(
+        IdempotencyRecord.principal_key == owner, IdempotencyRecord.key == key
+    )
+    found = (await session.execute(stmt)).scalar_one_or_none()
+    if found is not None:
+        if found.request_hash != digest or found.path != request.url.path:
+            raise Conflict("http.idempotency_mismatch")
+        return Response(
+            found.response_body.encode(),
+            status_code=found.status_code,
+            media_type="application/json",
+            headers={"Idempotent-Replayed": "true"},
+        )
+    status, body, version = await create()
+    payload = dumps(body)
+    try:
+        async with session.begin_nested():
+            await session.execute(
+                insert(IdempotencyRecord).values(
+                    principal_key=owner, key=key, method=request.method, path=request.url.path,
+                    request_hash=digest, status_code=status, response_body=payload.decode(),
+                )
+            )
+    except IntegrityError as exc:
+        raise Conflict("http.idempotency_in_progress") from exc
+    response = json_response(body, status, version=version)
+    return response
+
+
+async def purge_idempotency(session: AsyncSession, older_than: timedelta) -> int:
+    result = await session.execute(
+        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - older_than)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""Order types with status workflows, orders, lines, numbering and history."""

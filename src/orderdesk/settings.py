@@ -1,0 +1,122 @@
+"""Configuration: environment variables with the ORDERDESK_ prefix, or a `.env` file."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me-this-is-not-a-secret-orderdesk-dev"  # noqa: S105
+MIN_SECRET_LENGTH = 32
+
+
+class Environment(StrEnum):
+    development = "development"
+    production = "production"
+
+
+class ConfigurationError(RuntimeError):
+    """The settings are unsafe or inconsistent; every problem is listed."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("orderdesk refuses to start:\n  - " + "\n  - ".join(problems))
+
+
+class Settings(BaseSettings):
+    """Everything orderdesk reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ORDERDESK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Environment = Environment.development
+    debug: bool = False
+    data_dir: Path = Path("orderdesk-data")
+    database_url: str = ""
+    database_pool_size: int = Field(20, ge=1, le=500)
+    database_max_overflow: int = Field(20, ge=0, le=500)
+    allow_sqlite_in_production: bool = False
+    redis_url: str | None = None
+
+    secret_keys: list[str] = Field(default_factory=lambda: [DEFAULT_SECRET])
+    jwt_issuer: str = "orderdesk"
+    jwt_audience: str = "orderdesk-api"
+    access_token_ttl_seconds: int = Field(900, ge=30, le=86_400)
+    refresh_token_ttl_seconds: int = Field(30 * 86_400, ge=300, le=365 * 86_400)
+
+    password_min_length: int = Field(10, ge=8, le=128)
+    argon2_time_cost: int = Field(2, ge=1, le=20)
+    argon2_memory_cost_kib: int = Field(19_456, ge=8, le=1_048_576)
+
+    lockout_threshold: int = Field(5, ge=1, le=100)
+    lockout_minutes: int = Field(15, ge=1, le=24 * 60)
+    login_rate_per_ip: str = "20/minute"
+    login_rate_per_username: str = "10/minute"
+
+    cors_origins: list[str] = Field(default_factory=list)
+    max_body_bytes: int = Field(1_048_576, ge=1024)
+    idempotency_ttl_hours: int = Field(24, ge=1, le=24 * 30)
+
+    log_level: str = "INFO"
+    log_format: str = ""  # "json" or "console"; empty: json in production, console otherwise
+
+    @field_validator("secret_keys", "cors_origins", mode="before")
+    @classmethod
+    def _split_csv(cls, value: object) -> object:
+        if isinstance(value, str) and not value.lstrip().startswith("["):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        """The configured URL, or an SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'orderdesk.db').as_posix()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.production
+
+    @property
+    def effective_log_format(self) -> str:
+        return self.log_format or ("json" if self.is_production else "console")
+
+    def problems(self) -> list[str]:
+        """Reasons this configuration must not run in production (empty when it may)."""
+        if not self.is_production:
+            return []
+        found: list[str] = []
+        if not self.secret_keys:
+            found.append("ORDERDESK_SECRET_KEYS is empty")
+        for key in self.secret_keys:
+            if key == DEFAULT_SECRET:
+                found.append("ORDERDESK_SECRET_KEYS contains the built-in development secret")
+            elif len(key) < MIN_SECRET_LENGTH:
+                found.append(
+                    f"ORDERDESK_SECRET_KEYS has a key shorter than {MIN_SECRET_LENGTH} characters"
+                )
+        if "*" in self.cors_origins:
+            found.append("ORDERDESK_CORS_ORIGINS must list origins, not '*'")
+        if self.debug:
+            found.append("ORDERDESK_DEBUG must be off in production")
+        if self.is_sqlite and not self.allow_sqlite_in_production:
+            found.append(
+                "SQLite in production needs ORDERDESK_ALLOW_SQLITE_IN_PRODUCTION=true "
+                "(or set ORDERDESK_DATABASE_URL to PostgreSQL)"
+            )
+        return found
+
+    def validate_for_startup(self) -> None:
+        """Raise ConfigurationError naming every problem, if there is any."""
+        found = self.problems()
+        if found:
+            raise ConfigurationError(found)

@@ -1,0 +1,1 @@
+"""Units: departments, branches, shops, facilities — the scope of staff access."""
