@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -22,11 +23,21 @@ from orderdesk.db.types import utcnow
 MAX_IDEMPOTENCY_KEY = 200
 
 
-def _default(value: Any) -> Any:
-    from decimal import Decimal
+CENT = Decimal("0.01")
 
+
+def decimal_text(value: Decimal) -> str:
+    """Decimals as JSON strings: at least two places, more only when they carry digits."""
+    normalized = value.normalize()
+    exponent = normalized.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -2:
+        return str(value.quantize(CENT))
+    return str(normalized)
+
+
+def _default(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return str(value)
+        return decimal_text(value)
     raise TypeError
 
 

@@ -1,0 +1,269 @@
+"""Command line: serve, migrate, createadmin, users, demo, openapi."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import secrets
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from orderdesk.container import Container
+from orderdesk.settings import ConfigurationError, Settings
+
+app = typer.Typer(help="orderdesk — catalog, orders and workflows. Каталог, заказы и процессы.",
+                  no_args_is_help=True, add_completion=False)
+users_app = typer.Typer(help="Manage users. Управление пользователями.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+console = Console()
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        settings = Settings()
+        settings.validate_for_startup()
+    except ConfigurationError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    return settings
+
+
+def _run(work: Callable[[Container], Awaitable[T]], settings: Settings | None = None) -> T:
+    async def main() -> T:
+        container = Container.build(settings or _settings())
+        try:
+            return await work(container)
+        finally:
+            await container.close()
+
+    return asyncio.run(main())
+
+
+@app.command()
+def migrate(
+    action: Annotated[str, typer.Argument(help="upgrade | downgrade | current | revision")] = "upgrade",
+    revision: Annotated[str | None, typer.Argument(help="Target (default head / one step down)")] = None,
+    message: Annotated[str, typer.Option("-m", "--message", help="For `revision`")] = "",
+) -> None:
+    """Apply, undo or show database migrations."""
+    from orderdesk.db import migrate as m
+
+    async def work(container: Container) -> None:
+        if action == "upgrade":
+            await m.upgrade(container.engine, revision or "head")
+        elif action == "downgrade":
+            await m.downgrade(container.engine, revision or "-1")
+        elif action == "current":
+            pass
+        elif action == "revision":
+            await m.autogenerate(container.engine, message or "change")
+        else:
+            raise typer.BadParameter("use upgrade, downgrade, current or revision")
+        current = await m.current_revision(container.engine)
+        console.print(f"database at revision {current or 'base'} (head is {m.head_revision()})")
+
+    _run(work)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes")] = 1,
+    demo: Annotated[
+        str | None, typer.Option(help="Load a demo blueprint (shop, facilities) into an empty database")
+    ] = None,
+) -> None:
+    """Run the HTTP service; in development the database is migrated automatically."""
+    import uvicorn
+
+    from orderdesk.db import migrate as m
+
+    settings = _settings()
+
+    async def prepare(container: Container) -> None:
+        if not settings.is_production:
+            await m.upgrade(container.engine)
+        elif not await m.is_at_head(container.engine):
+            console.print("[red]The database is not at the latest migration: run `orderdesk migrate`.[/red]")
+            raise typer.Exit(2)
+        if demo:
+            await _load_demo(container, demo)
+        if not settings.is_production:
+            await _ensure_admin(container)
+
+    _run(prepare, settings)
+    console.print(f"orderdesk on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run(
+        "orderdesk.app:create_app", factory=True, host=host, port=port, workers=workers,
+        log_config=None, access_log=False, proxy_headers=True, server_header=False,
+    )
+
+
+async def _load_demo(container: Container, name: str, **kwargs: Any) -> None:
+    from orderdesk.blueprints import load_demo
+
+    summary = await load_demo(container, name, **kwargs)
+    if summary is None:
+        console.print(f"demo '{name}': the database already has data, nothing loaded")
+    else:
+        console.print(f"demo '{name}' loaded: {summary}")
+
+
+async def _ensure_admin(container: Container) -> None:
+    """Create an `admin` with a random password if no administrator exists, and print it."""
+    from orderdesk.auth import bootstrap
+
+    password = secrets.token_urlsafe(12)
+    if await bootstrap.ensure_admin(container, username="admin", password=password):
+        console.print(f"[bold]administrator created: admin / {password}[/bold]  (change it after login)")
+
+
+@app.command()
+def createadmin(
+    username: Annotated[str | None, typer.Option(help="Login name")] = None,
+    password: Annotated[str | None, typer.Option(help="Password (prompted when omitted)")] = None,
+) -> None:
+    """Create an administrator (interactive, or --username U --password P for scripts)."""
+    from orderdesk.auth import bootstrap
+    from orderdesk.core.errors import AppError
+
+    if username is None:
+        username = _prompt("Username: ")
+    if password is None:
+        password = _prompt_password()
+
+    async def work(container: Container) -> None:
+        await bootstrap.create_admin(container, username=username, password=password)
+
+    try:
+        _run(work)
+    except AppError as exc:
+        console.print(f"[red]{_error_text(exc)}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"administrator {username} created")
+
+
+def _prompt(label: str) -> str:
+    if not sys.stdin.isatty():
+        console.print("[red]No terminal: pass --username and --password.[/red]")
+        raise typer.Exit(2)
+    return input(label).strip()
+
+
+def _prompt_password() -> str:
+    if not sys.stdin.isatty():
+        console.print("[red]No terminal: pass --password.[/red]")
+        raise typer.Exit(2)
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Repeat password: "):
+        console.print("[red]Passwords differ.[/red]")
+        raise typer.Exit(1)
+    return first
+
+
+def _error_text(exc: Any) -> str:
+    body = exc.body()
+    fields = "; ".join(f"{e['field']}: {e['message']}" for e in body.get("errors", []))
+    return " ".join(filter(None, [body.get("title"), body.get("detail"), fields]))
+
+
+@users_app.command("list")
+def users_list(
+    role: Annotated[str | None, typer.Option(help="Only this role")] = None,
+    status: Annotated[str | None, typer.Option(help="pending, active or blocked")] = None,
+) -> None:
+    """List users."""
+    from orderdesk.auth import bootstrap
+
+    rows = _run(lambda c: bootstrap.list_users(c, role=role, status=status))
+    table = Table("id", "username", "name", "role", "status", "unit", "telegram")
+    for row in rows:
+        table.add_row(
+            str(row["id"]), row["username"] or "", row["display_name"], row["role"], row["status"],
+            str(row["unit_id"] or ""), str(row["telegram_id"] or ""),
+        )
+    console.print(table)
+
+
+def _user_change(user: str, **change: Any) -> None:
+    from orderdesk.auth import bootstrap
+    from orderdesk.core.errors import AppError
+
+    try:
+        row = _run(lambda c: bootstrap.change_user(c, user, **change))
+    except AppError as exc:
+        console.print(f"[red]{_error_text(exc)}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"{row['username'] or row['id']}: role={row['role']} status={row['status']}")
+
+
+@users_app.command("set-role")
+def users_set_role(
+    user: Annotated[str, typer.Argument(help="Username or id")],
+    role: Annotated[str, typer.Argument(help="admin, manager, staff or customer")],
+) -> None:
+    """Change a user's role."""
+    _user_change(user, role=role)
+
+
+@users_app.command("block")
+def users_block(user: Annotated[str, typer.Argument(help="Username or id")]) -> None:
+    """Block a user; their sessions end at once."""
+    _user_change(user, status="blocked")
+
+
+@users_app.command("unblock")
+def users_unblock(user: Annotated[str, typer.Argument(help="Username or id")]) -> None:
+    """Unblock (or approve) a user."""
+    _user_change(user, status="active")
+
+
+@users_app.command("approve")
+def users_approve(user: Annotated[str, typer.Argument(help="Username or id")]) -> None:
+    """Approve a pending user."""
+    _user_change(user, status="active")
+
+
+@app.command()
+def demo(
+    blueprint: Annotated[str, typer.Option(help="shop or facilities")] = "shop",
+    items: Annotated[int, typer.Option(min=0, max=100_000, help="Catalog size")] = 1000,
+    orders: Annotated[int, typer.Option(min=0, max=1_000_000, help="Orders over 90 days")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Random seed")] = 1,
+) -> None:
+    """Load a blueprint's types, workflows and demo data into an empty database."""
+    from orderdesk.db import migrate as m
+
+    async def work(container: Container) -> None:
+        if not container.settings.is_production:
+            await m.upgrade(container.engine)
+        await _load_demo(container, blueprint, items=items, orders=orders, seed=seed)
+
+    _run(work)
+
+
+@app.command()
+def openapi(
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File (default stdout)")] = None,
+) -> None:
+    """Print the OpenAPI specification."""
+    from orderdesk.app import create_app
+
+    spec = json.dumps(create_app(Settings()).openapi(), ensure_ascii=False, indent=2)
+    if output:
+        output.write_text(spec, encoding="utf-8")
+    else:
+        sys.stdout.write(spec + "\n")
+
+
+def main() -> None:
+    app()

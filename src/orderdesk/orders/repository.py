@@ -1,0 +1,283 @@
+"""All SQL of order types, orders, lines, counters and events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orderdesk.auth.models import User
+from orderdesk.catalog.models import Item
+from orderdesk.core.pagination import (
+    Page,
+    PageRequest,
+    date_range,
+    finish_page,
+    paginate_statement,
+    search_clause,
+)
+from orderdesk.core.permissions import Principal, Role
+from orderdesk.db.types import utcnow
+from orderdesk.orders.models import Order, OrderCounter, OrderEvent, OrderLine, OrderType
+
+ORDER_COLUMNS = (
+    Order.id, Order.order_type_id, Order.number, Order.status, Order.customer_id, Order.unit_id,
+    Order.channel, Order.external_source, Order.external_ref, Order.currency, Order.subtotal,
+    Order.vat_amount, Order.total, Order.attributes, Order.note, Order.starts_at, Order.ends_at,
+    Order.created_by_id, Order.created_at, Order.updated_at, Order.version,
+)
+LINE_COLUMNS = (
+    OrderLine.id, OrderLine.position, OrderLine.item_id, OrderLine.sku, OrderLine.name,
+    OrderLine.measure_unit, OrderLine.quantity, OrderLine.unit_price, OrderLine.coefficient,
+    OrderLine.amount,
+)
+ORDER_SORTS = {
+    "id": Order.id, "created_at": Order.created_at, "updated_at": Order.updated_at,
+    "total": Order.total, "number": Order.number, "status": Order.status,
+}
+TYPE_COLUMNS = (
+    OrderType.id, OrderType.code, OrderType.name, OrderType.number_format,
+    OrderType.attribute_schema, OrderType.workflow, OrderType.books_time_range,
+    OrderType.one_active_per_item, OrderType.vat_rate, OrderType.prices_include_vat,
+    OrderType.currency, OrderType.active, OrderType.created_at, OrderType.updated_at,
+    OrderType.version,
+)
+
+
+def order_scope(principal: Principal) -> list[ColumnElement[bool]]:
+    """Customers see their own orders, staff their unit's, managers and admins all."""
+    if principal.role is Role.customer:
+        return [Order.customer_id == principal.user_id]
+    if principal.role is Role.staff:
+        return [Order.unit_id == principal.unit_id]
+    return []
+
+
+async def get_order_row(
+    session: AsyncSession, order_id: int, principal: Principal, *, with_lines: bool = True
+) -> dict[str, Any] | None:
+    stmt = select(*ORDER_COLUMNS).where(Order.id == order_id, *order_scope(principal))
+    row = (await session.execute(stmt)).first()
+    if row is None:
+        return None
+    order = dict(row._mapping)
+    if with_lines:
+        order["lines"] = await get_lines(session, order_id)
+    return order
+
+
+async def get_lines(session: AsyncSession, order_id: int) -> list[dict[str, Any]]:
+    stmt = select(*LINE_COLUMNS).where(OrderLine.order_id == order_id).order_by(
+        OrderLine.position, OrderLine.id
+    )
+    return [dict(r._mapping) for r in await session.execute(stmt)]
+
+
+async def get_order(session: AsyncSession, order_id: int, principal: Principal) -> Order | None:
+    stmt = select(Order).where(Order.id == order_id, *order_scope(principal)).with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_line_objects(session: AsyncSession, order_id: int) -> list[OrderLine]:
+    stmt = select(OrderLine).where(OrderLine.order_id == order_id).order_by(
+        OrderLine.position, OrderLine.id
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def list_orders(
+    session: AsyncSession,
+    principal: Principal,
+    page: PageRequest,
+    *,
+    order_type_id: int | None = None,
+    status: str | None = None,
+    customer_id: int | None = None,
+    unit_id: int | None = None,
+    channel: str | None = None,
+    external_ref: str | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    starts_from: datetime | None = None,
+    starts_to: datetime | None = None,
+    total_min: Decimal | None = None,
+    total_max: Decimal | None = None,
+    q: str | None = None,
+    include_total: bool = False,
+) -> Page:
+    conds: list[Any] = [
+        *order_scope(principal),
+        *date_range(Order.created_at, created_from, created_to),
+        *date_range(Order.starts_at, starts_from, starts_to),
+    ]
+    for column, value in (
+        (Order.order_type_id, order_type_id), (Order.status, status),
+        (Order.customer_id, customer_id), (Order.unit_id, unit_id), (Order.channel, channel),
+        (Order.external_ref, external_ref),
+    ):
+        if value is not None:
+            conds.append(column == value)
+    if total_min is not None:
+        conds.append(Order.total >= total_min)
+    if total_max is not None:
+        conds.append(Order.total <= total_max)
+    if (found := search_clause(Order.search_text, q)) is not None:
+        conds.append(found)
+    stmt, key, _ = paginate_statement(select(*ORDER_COLUMNS).where(*conds), page, ORDER_SORTS, Order.id)
+    result = finish_page([dict(r._mapping) for r in await session.execute(stmt)], page, key)
+    if include_total:
+        count = select(func.count()).select_from(Order).where(*conds)
+        result.total = int((await session.execute(count)).scalar_one())
+    return result
+
+
+async def next_number(session: AsyncSession, order_type_id: int, period: str) -> int:
+    """Atomically take the next sequence value for a type and period."""
+    dialect = session.bind.dialect.name
+    stmt_factory = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = stmt_factory(OrderCounter).values(order_type_id=order_type_id, period=period, value=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[OrderCounter.order_type_id, OrderCounter.period],
+        set_={"value": OrderCounter.value + 1},
+    ).returning(OrderCounter.value)
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def insert_lines(session: AsyncSession, order_id: int, lines: list[dict[str, Any]]) -> None:
+    if lines:
+        await session.execute(insert(OrderLine), [{**line, "order_id": order_id} for line in lines])
+
+
+async def delete_lines(session: AsyncSession, order_id: int) -> None:
+    await session.execute(delete(OrderLine).where(OrderLine.order_id == order_id))
+
+
+async def compare_and_set_status(
+    session: AsyncSession, order_id: int, *, from_status: str, to_status: str, version: int
+) -> bool:
+    """Move the order only if nobody changed it since it was read; False when someone did."""
+    stmt = (
+        update(Order)
+        .where(Order.id == order_id, Order.status == from_status, Order.version == version)
+        .values(status=to_status, version=version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    result = await session.execute(stmt)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def current_status(session: AsyncSession, order_id: int) -> str | None:
+    return (await session.execute(select(Order.status).where(Order.id == order_id))).scalar()
+
+
+async def add_event(session: AsyncSession, **values: Any) -> None:
+    await session.execute(insert(OrderEvent).values(**values))
+
+
+async def events(session: AsyncSession, order_id: int) -> list[dict[str, Any]]:
+    stmt = (
+        select(
+            OrderEvent.id, OrderEvent.kind, OrderEvent.from_status, OrderEvent.to_status,
+            OrderEvent.actor_id, OrderEvent.comment, OrderEvent.at,
+        )
+        .where(OrderEvent.order_id == order_id)
+        .order_by(OrderEvent.id)
+        .limit(2000)
+    )
+    return [dict(r._mapping) for r in await session.execute(stmt)]
+
+
+async def lock_items(session: AsyncSession, item_ids: list[int]) -> dict[int, Item]:
+    """Load (and on PostgreSQL lock, in id order) the items an order refers to."""
+    if not item_ids:
+        return {}
+    stmt = select(Item).where(Item.id.in_(sorted(set(item_ids)))).order_by(Item.id).with_for_update()
+    return {item.id: item for item in (await session.execute(stmt)).scalars()}
+
+
+async def lock_customer(session: AsyncSession, customer_id: int) -> User | None:
+    stmt = select(User).where(User.id == customer_id).with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def active_orders_with_item(
+    session: AsyncSession,
+    *,
+    order_type_id: int,
+    item_id: int,
+    terminal: list[str],
+    exclude_order_id: int | None = None,
+    customer_id: int | None = None,
+    overlapping: tuple[datetime, datetime] | None = None,
+) -> bool:
+    """Whether a non-terminal order of this type has a line on the item (optionally filtered)."""
+    conds: list[Any] = [
+        Order.order_type_id == order_type_id,
+        OrderLine.item_id == item_id,
+        Order.status.not_in(terminal) if terminal else Order.id.is_not(None),
+    ]
+    if exclude_order_id is not None:
+        conds.append(Order.id != exclude_order_id)
+    if customer_id is not None:
+        conds.append(Order.customer_id == customer_id)
+    if overlapping is not None:
+        starts, ends = overlapping
+        conds.append(and_(Order.starts_at < ends, Order.ends_at > starts))
+    stmt: Select[Any] = (
+        select(Order.id).join(OrderLine, OrderLine.order_id == Order.id).where(*conds).limit(1)
+    )
+    return (await session.execute(stmt)).first() is not None
+
+
+async def adjust_stock(session: AsyncSession, item_id: int, delta: Decimal) -> None:
+    await session.execute(
+        update(Item)
+        .where(Item.id == item_id, Item.stock.is_not(None))
+        .values(stock=Item.stock + delta, version=Item.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# order types
+
+async def get_type(session: AsyncSession, type_id: int) -> OrderType | None:
+    return await session.get(OrderType, type_id)
+
+
+async def get_type_by_code(session: AsyncSession, code: str) -> OrderType | None:
+    return (await session.execute(select(OrderType).where(OrderType.code == code))).scalar_one_or_none()
+
+
+async def get_type_row(session: AsyncSession, type_id: int) -> dict[str, Any] | None:
+    row = (await session.execute(select(*TYPE_COLUMNS).where(OrderType.id == type_id))).first()
+    return dict(row._mapping) if row else None
+
+
+async def list_types(session: AsyncSession, page: PageRequest, *, active: bool | None) -> Page:
+    stmt: Select[Any] = select(*TYPE_COLUMNS)
+    if active is not None:
+        stmt = stmt.where(OrderType.active == active)
+    sorts = {"id": OrderType.id, "code": OrderType.code}
+    stmt, key, _ = paginate_statement(stmt, page, sorts, OrderType.id)
+    return finish_page([dict(r._mapping) for r in await session.execute(stmt)], page, key)
+
+
+async def count_orders_of_type(session: AsyncSession, type_id: int) -> int:
+    stmt = select(func.count()).where(Order.order_type_id == type_id)
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def statuses_in_use(session: AsyncSession, type_id: int) -> set[str]:
+    stmt = select(Order.status).where(Order.order_type_id == type_id).distinct()
+    return set((await session.execute(stmt)).scalars())
+
+
+async def external_ref_taken(session: AsyncSession, source: str | None, ref: str) -> bool:
+    source_cond = Order.external_source.is_(None) if source is None else Order.external_source == source
+    stmt = select(Order.id).where(source_cond, Order.external_ref == ref).limit(1)
+    return (await session.execute(stmt)).first() is not None
