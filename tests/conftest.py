@@ -31,8 +31,11 @@ async def _create_pg_database(url: str) -> str:
     name = f"orderdesk_test_{uuid.uuid4().hex[:10]}"
     parsed = make_url(url)
     admin = await asyncpg.connect(
-        user=parsed.username or "postgres", host=parsed.host or "127.0.0.1",
-        port=parsed.port or 5432, database="postgres", password=parsed.password,
+        user=parsed.username or "postgres",
+        host=parsed.host or "127.0.0.1",
+        port=parsed.port or 5432,
+        database="postgres",
+        password=parsed.password,
     )
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
@@ -46,8 +49,11 @@ async def _drop_pg_database(url: str) -> None:
 
     parsed = make_url(url)
     admin = await asyncpg.connect(
-        user=parsed.username or "postgres", host=parsed.host or "127.0.0.1",
-        port=parsed.port or 5432, database="postgres", password=parsed.password,
+        user=parsed.username or "postgres",
+        host=parsed.host or "127.0.0.1",
+        port=parsed.port or 5432,
+        database="postgres",
+        password=parsed.password,
     )
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
@@ -102,7 +108,9 @@ async def _clean_database(request: pytest.FixtureRequest) -> AsyncIterator[None]
         else:
             for table in tables:
                 await conn.execute(text(f"DELETE FROM {table}"))
-            await conn.execute(text("DELETE FROM sqlite_sequence")) if await _has_seq(conn) else None
+            await conn.execute(text("DELETE FROM sqlite_sequence")) if await _has_seq(
+                conn
+            ) else None
     await built.rate_limiter.reset()
     yield
 

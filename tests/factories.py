@@ -30,11 +30,19 @@ REQUEST_WORKFLOW: dict[str, Any] = {
     "terminal": ["rejected", "completed", "cancelled"],
     "transitions": [
         {"from": "pending", "to": "accepted", "roles": ["admin", "manager", "staff"]},
-        {"from": "pending", "to": "rejected", "roles": ["admin", "manager", "staff"],
-         "require_comment": True},
+        {
+            "from": "pending",
+            "to": "rejected",
+            "roles": ["admin", "manager", "staff"],
+            "require_comment": True,
+        },
         {"from": "pending", "to": "cancelled", "roles": ["customer", "admin"]},
-        {"from": "accepted", "to": "transferred", "roles": ["admin", "manager", "staff"],
-         "stock": "deduct"},
+        {
+            "from": "accepted",
+            "to": "transferred",
+            "roles": ["admin", "manager", "staff"],
+            "stock": "deduct",
+        },
         {"from": "accepted", "to": "rejected", "roles": ["admin", "manager", "staff"]},
         {"from": "accepted", "to": "cancelled", "roles": ["customer", "admin"]},
         {"from": "transferred", "to": "completed", "roles": ["admin", "manager", "staff"]},
@@ -42,7 +50,9 @@ REQUEST_WORKFLOW: dict[str, Any] = {
 }
 
 
-async def make_unit(container: Container, code: str = "north", name: str = "Северный") -> dict[str, Any]:
+async def make_unit(
+    container: Container, code: str = "north", name: str = "Северный"
+) -> dict[str, Any]:
     async with container.write_sessions() as session:
         row = await units.create_unit(
             session=session, principal=SYSTEM, data=UnitCreate(code=code, name=name)
@@ -74,7 +84,9 @@ async def make_item(container: Container, item_type_id: int, **fields: Any) -> d
     return row
 
 
-async def make_order_type(container: Container, code: str = "request", **fields: Any) -> dict[str, Any]:
+async def make_order_type(
+    container: Container, code: str = "request", **fields: Any
+) -> dict[str, Any]:
     fields.setdefault("workflow", REQUEST_WORKFLOW)
     fields.setdefault("name", label(code))
     data = OrderTypeCreate.model_validate({"code": code, **fields})

@@ -48,8 +48,14 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
             allow_origins=settings.cors_origins,
             allow_credentials=False,
             allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key",
-                           "X-Request-ID", "Accept-Language"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "Idempotency-Key",
+                "X-Request-ID",
+                "Accept-Language",
+            ],
             expose_headers=["ETag", "X-Request-ID", "Retry-After"],
             max_age=600,
         )
@@ -67,5 +73,12 @@ def _mount_routers(app: FastAPI) -> None:
     from orderdesk.units.api import router as units_router
 
     app.include_router(ops_router)
-    for router in (auth_router, users_router, units_router, catalog_router, orders_router, audit_router):
+    for router in (
+        auth_router,
+        users_router,
+        units_router,
+        catalog_router,
+        orders_router,
+        audit_router,
+    ):
         app.include_router(router, prefix=API_PREFIX)

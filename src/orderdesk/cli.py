@@ -18,8 +18,11 @@ from rich.table import Table
 from orderdesk.container import Container
 from orderdesk.settings import ConfigurationError, Settings
 
-app = typer.Typer(help="orderdesk — catalog, orders and workflows. Каталог, заказы и процессы.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="orderdesk — catalog, orders and workflows. Каталог, заказы и процессы.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 users_app = typer.Typer(help="Manage users. Управление пользователями.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 console = Console()
@@ -49,8 +52,12 @@ def _run(work: Callable[[Container], Awaitable[T]], settings: Settings | None = 
 
 @app.command()
 def migrate(
-    action: Annotated[str, typer.Argument(help="upgrade | downgrade | current | revision")] = "upgrade",
-    revision: Annotated[str | None, typer.Argument(help="Target (default head / one step down)")] = None,
+    action: Annotated[
+        str, typer.Argument(help="upgrade | downgrade | current | revision")
+    ] = "upgrade",
+    revision: Annotated[
+        str | None, typer.Argument(help="Target (default head / one step down)")
+    ] = None,
     message: Annotated[str, typer.Option("-m", "--message", help="For `revision`")] = "",
 ) -> None:
     """Apply, undo or show database migrations."""
@@ -79,7 +86,8 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes")] = 1,
     demo: Annotated[
-        str | None, typer.Option(help="Load a demo blueprint (shop, facilities) into an empty database")
+        str | None,
+        typer.Option(help="Load a demo blueprint (shop, facilities) into an empty database"),
     ] = None,
 ) -> None:
     """Run the HTTP service; in development the database is migrated automatically."""
@@ -93,7 +101,9 @@ def serve(
         if not settings.is_production:
             await m.upgrade(container.engine)
         elif not await m.is_at_head(container.engine):
-            console.print("[red]The database is not at the latest migration: run `orderdesk migrate`.[/red]")
+            console.print(
+                "[red]The database is not at the latest migration: run `orderdesk migrate`.[/red]"
+            )
             raise typer.Exit(2)
         if demo:
             await _load_demo(container, demo)
@@ -103,8 +113,15 @@ def serve(
     _run(prepare, settings)
     console.print(f"orderdesk on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     uvicorn.run(
-        "orderdesk.app:create_app", factory=True, host=host, port=port, workers=workers,
-        log_config=None, access_log=False, proxy_headers=True, server_header=False,
+        "orderdesk.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        server_header=False,
     )
 
 
@@ -124,7 +141,9 @@ async def _ensure_admin(container: Container) -> None:
 
     password = secrets.token_urlsafe(12)
     if await bootstrap.ensure_admin(container, username="admin", password=password):
-        console.print(f"[bold]administrator created: admin / {password}[/bold]  (change it after login)")
+        console.print(
+            f"[bold]administrator created: admin / {password}[/bold]  (change it after login)"
+        )
 
 
 @app.command()
@@ -188,8 +207,13 @@ def users_list(
     table = Table("id", "username", "name", "role", "status", "unit", "telegram")
     for row in rows:
         table.add_row(
-            str(row["id"]), row["username"] or "", row["display_name"], row["role"], row["status"],
-            str(row["unit_id"] or ""), str(row["telegram_id"] or ""),
+            str(row["id"]),
+            row["username"] or "",
+            row["display_name"],
+            row["role"],
+            row["status"],
+            str(row["unit_id"] or ""),
+            str(row["telegram_id"] or ""),
         )
     console.print(table)
 
@@ -253,7 +277,9 @@ def demo(
 
 @app.command()
 def openapi(
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="File (default stdout)")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File (default stdout)")
+    ] = None,
 ) -> None:
     """Print the OpenAPI specification."""
     from orderdesk.app import create_app

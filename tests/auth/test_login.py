@@ -11,19 +11,27 @@ async def test_login_returns_token_pair_and_me_shows_user(
     client: httpx.AsyncClient, make_user: UserFactory
 ) -> None:
     await make_user("manager", username="olga")
-    response = await client.post("/api/v1/auth/login", json={"username": "OLGA", "password": PASSWORD})
+    response = await client.post(
+        "/api/v1/auth/login", json={"username": "OLGA", "password": PASSWORD}
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["token_type"] == "bearer"
-    me = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+    me = await client.get(
+        "/api/v1/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"}
+    )
     assert me.status_code == 200
     assert me.json()["username"] == "olga"
     assert me.json()["role"] == "manager"
 
 
-async def test_wrong_password_is_401_problem(client: httpx.AsyncClient, make_user: UserFactory) -> None:
+async def test_wrong_password_is_401_problem(
+    client: httpx.AsyncClient, make_user: UserFactory
+) -> None:
     await make_user("staff", username="ivan")
-    response = await client.post("/api/v1/auth/login", json={"username": "ivan", "password": "nope"})
+    response = await client.post(
+        "/api/v1/auth/login", json={"username": "ivan", "password": "nope"}
+    )
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["type"] == "/problems/unauthorized"

@@ -49,7 +49,10 @@ async def test_fifty_parallel_creations_get_fifty_distinct_numbers(
 
 
 async def test_staff_sees_only_their_units_orders(
-    client: httpx.AsyncClient, container: Container, make_user: UserFactory, login: LoginFactory,
+    client: httpx.AsyncClient,
+    container: Container,
+    make_user: UserFactory,
+    login: LoginFactory,
     admin_headers: dict[str, str],
 ) -> None:
     north, south = await make_unit(container, "north"), await make_unit(container, "south", "Южный")
@@ -58,7 +61,9 @@ async def test_staff_sees_only_their_units_orders(
     created = {}
     for unit in (north, south):
         body = {"order_type": "request", "unit_id": unit["id"], "lines": [line]}
-        created[unit["code"]] = (await client.post("/api/v1/orders", json=body, headers=admin_headers)).json()
+        created[unit["code"]] = (
+            await client.post("/api/v1/orders", json=body, headers=admin_headers)
+        ).json()
     staff = await login(await make_user("staff", unit_id=north["id"]))
     own = await client.get(f"/api/v1/orders/{created['north']['id']}", headers=staff)
     other = await client.get(f"/api/v1/orders/{created['south']['id']}", headers=staff)

@@ -20,9 +20,19 @@ from orderdesk.core.schemas import PageOut
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 COLUMNS = (
-    AuditEntry.id, AuditEntry.at, AuditEntry.actor_id, AuditEntry.actor_label, AuditEntry.action,
-    AuditEntry.entity_type, AuditEntry.entity_id, AuditEntry.success, AuditEntry.ip,
-    AuditEntry.request_id, AuditEntry.before, AuditEntry.after, AuditEntry.detail,
+    AuditEntry.id,
+    AuditEntry.at,
+    AuditEntry.actor_id,
+    AuditEntry.actor_label,
+    AuditEntry.action,
+    AuditEntry.entity_type,
+    AuditEntry.entity_id,
+    AuditEntry.success,
+    AuditEntry.ip,
+    AuditEntry.request_id,
+    AuditEntry.before,
+    AuditEntry.after,
+    AuditEntry.detail,
 )
 
 
@@ -58,14 +68,19 @@ async def list_audit(
     ensure(principal, Permission.audit_read)
     conds: list[Any] = date_range(AuditEntry.at, since, until)
     for column, value in (
-        (AuditEntry.action, action), (AuditEntry.actor_id, actor_id),
-        (AuditEntry.entity_type, entity_type), (AuditEntry.entity_id, entity_id),
+        (AuditEntry.action, action),
+        (AuditEntry.actor_id, actor_id),
+        (AuditEntry.entity_type, entity_type),
+        (AuditEntry.entity_id, entity_id),
         (AuditEntry.success, success),
     ):
         if value is not None:
             conds.append(column == value)
     stmt, key, _ = paginate_statement(
-        select(*COLUMNS).where(*conds), page, {"id": AuditEntry.id, "at": AuditEntry.at}, AuditEntry.id
+        select(*COLUMNS).where(*conds),
+        page,
+        {"id": AuditEntry.id, "at": AuditEntry.at},
+        AuditEntry.id,
     )
     rows = [dict(r._mapping) for r in await session.execute(stmt)]
     return json_response(finish_page(rows, page, key).as_dict())

@@ -46,7 +46,9 @@ async def record(
     await session.execute(
         insert(AuditEntry).values(
             actor_id=actor.user_id if actor else None,
-            actor_label=actor_label if actor_label is not None else (actor.username if actor else ""),
+            actor_label=actor_label
+            if actor_label is not None
+            else (actor.username if actor else ""),
             action=action,
             entity_type=entity_type,
             entity_id=None if entity_id is None else str(entity_id),

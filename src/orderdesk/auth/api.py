@@ -39,13 +39,19 @@ async def login(body: LoginIn, session: SessionDep, container: ContainerDep) -> 
 
 @router.post("/refresh", response_model=TokenOut, summary="Rotate a refresh token")
 async def refresh(body: RefreshIn, session: SessionDep, container: ContainerDep) -> Response:
-    pair = await service.refresh(session=session, tokens=container.tokens, refresh_token=body.refresh_token)
+    pair = await service.refresh(
+        session=session, tokens=container.tokens, refresh_token=body.refresh_token
+    )
     return _tokens(pair)
 
 
 @router.post("/logout", status_code=204, summary="End this session (or all of them)")
-async def logout(session: SessionDep, principal: PrincipalDep, body: LogoutIn | None = None) -> Response:
-    await service.logout(session=session, principal=principal, everywhere=bool(body and body.everywhere))
+async def logout(
+    session: SessionDep, principal: PrincipalDep, body: LogoutIn | None = None
+) -> Response:
+    await service.logout(
+        session=session, principal=principal, everywhere=bool(body and body.everywhere)
+    )
     return Response(status_code=204)
 
 

@@ -32,13 +32,19 @@ async def ensure_admin(container: Container, *, username: str, password: str) ->
         if await repo.count_active_admins(session):
             return False
         taken = await repo.exists(session, User.username, username, None)
-    await create_admin(container, username=username if not taken else f"{username}2", password=password)
+    await create_admin(
+        container, username=username if not taken else f"{username}2", password=password
+    )
     return True
 
 
-async def list_users(container: Container, *, role: str | None, status: str | None) -> list[dict[str, Any]]:
+async def list_users(
+    container: Container, *, role: str | None, status: str | None
+) -> list[dict[str, Any]]:
     async with container.read_sessions() as session:
-        page = await repo.list_users(session, PageRequest(limit=500, sort="id"), role=role, status=status)
+        page = await repo.list_users(
+            session, PageRequest(limit=500, sort="id"), role=role, status=status
+        )
     return page.items
 
 
@@ -52,8 +58,11 @@ async def change_user(container: Container, user: str, **change: Any) -> dict[st
         if user_id is None:
             raise NotFound("user.not_found", id=user)
         row = await users.update_user(
-            session=session, passwords=container.passwords, principal=Principal.system(),
-            user_id=user_id, data=UserUpdate(**change),
+            session=session,
+            passwords=container.passwords,
+            principal=Principal.system(),
+            user_id=user_id,
+            data=UserUpdate(**change),
         )
         await session.commit()
     return row

@@ -59,7 +59,10 @@ register(
         "field.taken": {"en": "Already taken", "ru": "Уже занято"},
         "field.not_found": {"en": "Does not exist", "ru": "Не существует"},
         "user.not_found": {"en": "User {id} not found.", "ru": "Пользователь {id} не найден."},
-        "user.conflict": {"en": "A user with these details already exists.", "ru": "Такой пользователь уже существует."},
+        "user.conflict": {
+            "en": "A user with these details already exists.",
+            "ru": "Такой пользователь уже существует.",
+        },
         "user.self_demote": {
             "en": "You cannot change your own role or block yourself.",
             "ru": "Нельзя менять свою роль или блокировать себя.",

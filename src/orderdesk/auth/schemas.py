@@ -79,7 +79,9 @@ class UserCreate(StrictModel):
 
 class UserUpdate(StrictModel):
     email: EmailStr | None = None
-    display_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    display_name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None
+    ) = None
     phone: Phone | None = None
     locale: LocaleName | None = None
     role: RoleName | None = None

@@ -39,7 +39,9 @@ def principal_of(user: User, session_id: int | None = None) -> Principal:
     )
 
 
-async def principal_from_token(*, session: AsyncSession, tokens: TokenCodec, token: str) -> Principal:
+async def principal_from_token(
+    *, session: AsyncSession, tokens: TokenCodec, token: str
+) -> Principal:
     """Resolve an access token; a revoked session or an inactive user ends access at once."""
     claims = tokens.decode_access(token)
     row = await repo.session_principal_row(
@@ -83,8 +85,13 @@ async def login(
     user = await repo.get_user_by_login(session, username)
     if user is not None and user.locked_until is not None and user.locked_until > now:
         await audit.record(
-            session, action="auth.login_locked", actor=None, actor_label=label,
-            entity_type="user", entity_id=user.id, success=False,
+            session,
+            action="auth.login_locked",
+            actor=None,
+            actor_label=label,
+            entity_type="user",
+            entity_id=user.id,
+            success=False,
         )
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
         retry = str(int((user.locked_until - now).total_seconds()) + 1)
@@ -95,8 +102,13 @@ async def login(
         raise Unauthorized("auth.bad_credentials", commit=True)
     if user.status != "active":
         await audit.record(
-            session, action="auth.login_inactive", actor=None, actor_label=label,
-            entity_type="user", entity_id=user.id, success=False,
+            session,
+            action="auth.login_inactive",
+            actor=None,
+            actor_label=label,
+            entity_type="user",
+            entity_id=user.id,
+            success=False,
         )
         raise Unauthorized("auth.not_active", status=user.status, commit=True)
     user.failed_logins = 0
@@ -104,7 +116,11 @@ async def login(
     user.last_login_at = now
     pair = await _open_session(session, tokens, user)
     await audit.record(
-        session, action="auth.login", actor=principal_of(user), entity_type="user", entity_id=user.id
+        session,
+        action="auth.login",
+        actor=principal_of(user),
+        entity_type="user",
+        entity_id=user.id,
     )
     return pair
 
@@ -120,8 +136,13 @@ async def _register_failure(
             user.failed_logins = 0
             detail = "locked"
             await audit.record(
-                session, action="auth.lockout", actor=None, actor_label=label,
-                entity_type="user", entity_id=user.id, success=False,
+                session,
+                action="auth.lockout",
+                actor=None,
+                actor_label=label,
+                entity_type="user",
+                entity_id=user.id,
+                success=False,
             )
     await audit.record(
         session,
@@ -157,7 +178,9 @@ async def _issue_pair(
     now = utcnow()
     refresh, refresh_hash = new_refresh_token()
     session.add(RefreshToken(session_id=auth_session.id, token_hash=refresh_hash, issued_at=now))
-    access = tokens.issue_access(user_id=user.id, session_id=auth_session.id, role=user.role, now=now)
+    access = tokens.issue_access(
+        user_id=user.id, session_id=auth_session.id, role=user.role, now=now
+    )
     await session.flush()
     return TokenPair(access, refresh, int(tokens.access_ttl.total_seconds()))
 
@@ -169,13 +192,21 @@ async def refresh(*, session: AsyncSession, tokens: TokenCodec, refresh_token: s
     if stored is None:
         raise Unauthorized("auth.refresh_invalid")
     auth_session = await repo.get_auth_session(session, stored.session_id)
-    if auth_session is None or auth_session.revoked_at is not None or auth_session.expires_at <= now:
+    if (
+        auth_session is None
+        or auth_session.revoked_at is not None
+        or auth_session.expires_at <= now
+    ):
         raise Unauthorized("auth.refresh_invalid")
     if stored.used_at is not None or not await repo.mark_refresh_used(session, stored.id, now):
         await repo.revoke_sessions(session, session_id=auth_session.id, reason="reuse", now=now)
         await audit.record(
-            session, action="auth.refresh_reuse", actor=None, entity_type="session",
-            entity_id=auth_session.id, success=False,
+            session,
+            action="auth.refresh_reuse",
+            actor=None,
+            entity_type="session",
+            entity_id=auth_session.id,
+            success=False,
         )
         raise Unauthorized("auth.refresh_reused", commit=True)
     user = await repo.get_user(session, auth_session.user_id)
@@ -191,10 +222,16 @@ async def logout(*, session: AsyncSession, principal: Principal, everywhere: boo
     if everywhere:
         await repo.revoke_sessions(session, user_id=principal.user_id, reason="logout_all", now=now)
     else:
-        await repo.revoke_sessions(session, session_id=principal.session_id, reason="logout", now=now)
+        await repo.revoke_sessions(
+            session, session_id=principal.session_id, reason="logout", now=now
+        )
     await audit.record(
-        session, action="auth.logout", actor=principal, entity_type="user",
-        entity_id=principal.user_id, detail="everywhere" if everywhere else "",
+        session,
+        action="auth.logout",
+        actor=principal,
+        entity_type="user",
+        entity_id=principal.user_id,
+        detail="everywhere" if everywhere else "",
     )
 
 
@@ -213,8 +250,12 @@ async def change_password(
         raise Unauthorized("auth.session_ended")
     if not passwords.verify(current_password, user.password_hash):
         await audit.record(
-            session, action="auth.password_change_failed", actor=principal,
-            entity_type="user", entity_id=user.id, success=False,
+            session,
+            action="auth.password_change_failed",
+            actor=principal,
+            entity_type="user",
+            entity_id=user.id,
+            success=False,
         )
         raise Unauthorized("auth.wrong_password", commit=True)
     passwords.check_policy(new_password, username=user.username, field="new_password")
@@ -222,9 +263,16 @@ async def change_password(
     user.version += 1
     now = utcnow()
     await repo.revoke_sessions(
-        session, user_id=user.id, reason="password_changed", now=now,
+        session,
+        user_id=user.id,
+        reason="password_changed",
+        now=now,
         except_session_id=principal.session_id,
     )
     await audit.record(
-        session, action="auth.password_changed", actor=principal, entity_type="user", entity_id=user.id
+        session,
+        action="auth.password_changed",
+        actor=principal,
+        entity_type="user",
+        entity_id=user.id,
     )

@@ -18,7 +18,16 @@ from orderdesk.core.permissions import Permission, Principal, ensure
 from orderdesk.db.types import utcnow
 from orderdesk.units import repository as units_repo
 
-SNAPSHOT_FIELDS = ("username", "email", "display_name", "phone", "locale", "role", "status", "unit_id")
+SNAPSHOT_FIELDS = (
+    "username",
+    "email",
+    "display_name",
+    "phone",
+    "locale",
+    "role",
+    "status",
+    "unit_id",
+)
 
 
 def snapshot(user: User) -> dict[str, Any]:
@@ -63,7 +72,11 @@ async def create_user(
     except IntegrityError as exc:  # a concurrent create took the name
         raise Conflict("user.conflict") from exc
     await audit.record(
-        session, action="user.create", actor=principal, entity_type="user", entity_id=user.id,
+        session,
+        action="user.create",
+        actor=principal,
+        entity_type="user",
+        entity_id=user.id,
         after=snapshot(user),
     )
     return await get_user(session=session, principal=principal, user_id=user.id)
@@ -121,8 +134,13 @@ async def update_user(
         if user.status != "active" or data.password is not None:
             await repo.revoke_sessions(session, user_id=user.id, reason="admin", now=utcnow())
         await audit.record(
-            session, action="user.update", actor=principal, entity_type="user", entity_id=user.id,
-            before=before, after=snapshot(user),
+            session,
+            action="user.update",
+            actor=principal,
+            entity_type="user",
+            entity_id=user.id,
+            before=before,
+            after=snapshot(user),
         )
         await audit.record_field_changes(
             session, entity_type="user", entity_id=user.id, changes=changes, actor=principal
@@ -134,9 +152,11 @@ async def update_user(
 async def _guard_admin_change(
     session: AsyncSession, principal: Principal, user: User, values: dict[str, Any]
 ) -> None:
-    demotes = values.get("role", user.role) != "admin" or values.get("status", user.status) != "active"
+    demotes = (
+        values.get("role", user.role) != "admin" or values.get("status", user.status) != "active"
+    )
     if user.id == principal.user_id and ("role" in values or "status" in values) and demotes:
         raise Conflict("user.self_demote")
-    if user.role == "admin" and user.status == "active" and demotes:
-        if await repo.count_active_admins(session) <= 1:
-            raise Conflict("user.last_admin")
+    last_admin = user.role == "admin" and user.status == "active" and demotes
+    if last_admin and await repo.count_active_admins(session) <= 1:
+        raise Conflict("user.last_admin")

@@ -30,15 +30,25 @@ async def list_users(
     created_to: datetime | None = None,
 ) -> Response:
     result = await users.list_users(
-        session=session, principal=principal, page=page, role=role, status=status,
-        unit_id=unit_id, q=q, created_from=created_from, created_to=created_to,
+        session=session,
+        principal=principal,
+        page=page,
+        role=role,
+        status=status,
+        unit_id=unit_id,
+        q=q,
+        created_from=created_from,
+        created_to=created_to,
     )
     return json_response(result.as_dict())
 
 
 @router.post("", response_model=UserOut, status_code=201, summary="Create a user")
 async def create_user(
-    body: UserCreate, request: Request, session: SessionDep, principal: PrincipalDep,
+    body: UserCreate,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
     container: ContainerDep,
 ) -> Response:
     async def create() -> tuple[int, object, int | None]:
@@ -58,11 +68,19 @@ async def get_user(user_id: int, session: SessionDep, principal: PrincipalDep) -
 
 @router.patch("/{user_id}", response_model=UserOut, summary="Update a user (role, status, unit…)")
 async def update_user(
-    user_id: int, body: UserUpdate, request: Request, session: SessionDep,
-    principal: PrincipalDep, container: ContainerDep,
+    user_id: int,
+    body: UserUpdate,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    container: ContainerDep,
 ) -> Response:
     row = await users.update_user(
-        session=session, passwords=container.passwords, principal=principal, user_id=user_id,
-        data=body, expected_version=if_match_version(request),
+        session=session,
+        passwords=container.passwords,
+        principal=principal,
+        user_id=user_id,
+        data=body,
+        expected_version=if_match_version(request),
     )
     return json_response(row, version=row["version"])

@@ -38,20 +38,27 @@ def _created(row: dict[str, object]) -> tuple[int, object, int | None]:
 
 # item types
 
+
 @router.get("/item-types", response_model=PageOut[ItemTypeOut], summary="List item types")
 async def list_item_types(
     session: SessionDep, principal: PrincipalDep, page: PageDep, active: bool | None = None
 ) -> Response:
-    result = await service.list_item_types(session=session, principal=principal, page=page, active=active)
+    result = await service.list_item_types(
+        session=session, principal=principal, page=page, active=active
+    )
     return json_response(result.as_dict())
 
 
-@router.post("/item-types", response_model=ItemTypeOut, status_code=201, summary="Create an item type")
+@router.post(
+    "/item-types", response_model=ItemTypeOut, status_code=201, summary="Create an item type"
+)
 async def create_item_type(
     body: ItemTypeCreate, request: Request, session: SessionDep, principal: PrincipalDep
 ) -> Response:
     async def create() -> tuple[int, object, int | None]:
-        return _created(await service.create_item_type(session=session, principal=principal, data=body))
+        return _created(
+            await service.create_item_type(session=session, principal=principal, data=body)
+        )
 
     return await idempotent(request, session, principal, create)
 
@@ -64,10 +71,17 @@ async def get_item_type(type_id: int, session: SessionDep, principal: PrincipalD
 
 @router.patch("/item-types/{type_id}", response_model=ItemTypeOut, summary="Update an item type")
 async def update_item_type(
-    type_id: int, body: ItemTypeUpdate, request: Request, session: SessionDep, principal: PrincipalDep
+    type_id: int,
+    body: ItemTypeUpdate,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
 ) -> Response:
     row = await service.update_item_type(
-        session=session, principal=principal, type_id=type_id, data=body,
+        session=session,
+        principal=principal,
+        type_id=type_id,
+        data=body,
         expected_version=if_match_version(request),
     )
     return json_response(row, version=row["version"])
@@ -81,6 +95,7 @@ async def delete_item_type(type_id: int, session: SessionDep, principal: Princip
 
 # categories
 
+
 @router.get("/categories", response_model=PageOut[CategoryOut], summary="List categories")
 async def list_categories(
     session: SessionDep, principal: PrincipalDep, page: PageDep, parent_id: int | None = None
@@ -91,12 +106,16 @@ async def list_categories(
     return json_response(result.as_dict())
 
 
-@router.post("/categories", response_model=CategoryOut, status_code=201, summary="Create a category")
+@router.post(
+    "/categories", response_model=CategoryOut, status_code=201, summary="Create a category"
+)
 async def create_category(
     body: CategoryCreate, request: Request, session: SessionDep, principal: PrincipalDep
 ) -> Response:
     async def create() -> tuple[int, object, int | None]:
-        return _created(await service.create_category(session=session, principal=principal, data=body))
+        return _created(
+            await service.create_category(session=session, principal=principal, data=body)
+        )
 
     return await idempotent(request, session, principal, create)
 
@@ -109,23 +128,32 @@ async def get_category(category_id: int, session: SessionDep, principal: Princip
 
 @router.patch("/categories/{category_id}", response_model=CategoryOut, summary="Update a category")
 async def update_category(
-    category_id: int, body: CategoryUpdate, request: Request, session: SessionDep,
+    category_id: int,
+    body: CategoryUpdate,
+    request: Request,
+    session: SessionDep,
     principal: PrincipalDep,
 ) -> Response:
     row = await service.update_category(
-        session=session, principal=principal, category_id=category_id, data=body,
+        session=session,
+        principal=principal,
+        category_id=category_id,
+        data=body,
         expected_version=if_match_version(request),
     )
     return json_response(row, version=row["version"])
 
 
 @router.delete("/categories/{category_id}", status_code=204, summary="Delete a category")
-async def delete_category(category_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
+async def delete_category(
+    category_id: int, session: SessionDep, principal: PrincipalDep
+) -> Response:
     await service.delete_category(session=session, principal=principal, category_id=category_id)
     return Response(status_code=204)
 
 
 # items
+
 
 @router.get("/items", response_model=PageOut[ItemOut], summary="List items")
 async def list_items(
@@ -144,9 +172,19 @@ async def list_items(
     q: Search = None,
 ) -> Response:
     result = await service.list_items(
-        session=session, principal=principal, page=page, item_type_id=item_type_id,
-        category_id=category_id, unit_id=unit_id, status=status, tag=tag, price_min=price_min,
-        price_max=price_max, created_from=created_from, created_to=created_to, q=q,
+        session=session,
+        principal=principal,
+        page=page,
+        item_type_id=item_type_id,
+        category_id=category_id,
+        unit_id=unit_id,
+        status=status,
+        tag=tag,
+        price_min=price_min,
+        price_max=price_max,
+        created_from=created_from,
+        created_to=created_to,
+        q=q,
     )
     return json_response(result.as_dict())
 
@@ -172,7 +210,10 @@ async def update_item(
     item_id: int, body: ItemUpdate, request: Request, session: SessionDep, principal: PrincipalDep
 ) -> Response:
     row = await service.update_item(
-        session=session, principal=principal, item_id=item_id, data=body,
+        session=session,
+        principal=principal,
+        item_id=item_id,
+        data=body,
         expected_version=if_match_version(request),
     )
     return json_response(row, version=row["version"])
@@ -183,18 +224,25 @@ async def delete_item(
     item_id: int, request: Request, session: SessionDep, principal: PrincipalDep
 ) -> Response:
     await service.delete_item(
-        session=session, principal=principal, item_id=item_id,
+        session=session,
+        principal=principal,
+        item_id=item_id,
         expected_version=if_match_version(request),
     )
     return Response(status_code=204)
 
 
-@router.post("/items/{item_id}/archive", response_model=ItemOut, summary="Archive an item with a reason")
+@router.post(
+    "/items/{item_id}/archive", response_model=ItemOut, summary="Archive an item with a reason"
+)
 async def archive_item(
     item_id: int, body: ArchiveIn, request: Request, session: SessionDep, principal: PrincipalDep
 ) -> Response:
     row = await service.archive_item(
-        session=session, principal=principal, item_id=item_id, reason=body.reason,
+        session=session,
+        principal=principal,
+        item_id=item_id,
+        reason=body.reason,
         expected_version=if_match_version(request),
     )
     return json_response(row, version=row["version"])
@@ -205,12 +253,18 @@ async def restore_item(
     item_id: int, request: Request, session: SessionDep, principal: PrincipalDep
 ) -> Response:
     row = await service.restore_item(
-        session=session, principal=principal, item_id=item_id,
+        session=session,
+        principal=principal,
+        item_id=item_id,
         expected_version=if_match_version(request),
     )
     return json_response(row, version=row["version"])
 
 
-@router.get("/items/{item_id}/history", response_model=list[FieldChangeOut], summary="Field history")
+@router.get(
+    "/items/{item_id}/history", response_model=list[FieldChangeOut], summary="Field history"
+)
 async def item_history(item_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
-    return json_response(await service.item_history(session=session, principal=principal, item_id=item_id))
+    return json_response(
+        await service.item_history(session=session, principal=principal, item_id=item_id)
+    )

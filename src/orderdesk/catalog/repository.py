@@ -22,22 +22,52 @@ from orderdesk.core.pagination import (
 from orderdesk.core.permissions import Principal, Role
 
 ITEM_COLUMNS = (
-    Item.id, Item.item_type_id, Item.sku, Item.name, Item.description, Item.category_id,
-    Item.unit_id, Item.measure_unit, Item.price, Item.currency, Item.stock, Item.attributes,
-    Item.tags, Item.status, Item.archived_at, Item.archive_reason, Item.created_at,
-    Item.updated_at, Item.version,
+    Item.id,
+    Item.item_type_id,
+    Item.sku,
+    Item.name,
+    Item.description,
+    Item.category_id,
+    Item.unit_id,
+    Item.measure_unit,
+    Item.price,
+    Item.currency,
+    Item.stock,
+    Item.attributes,
+    Item.tags,
+    Item.status,
+    Item.archived_at,
+    Item.archive_reason,
+    Item.created_at,
+    Item.updated_at,
+    Item.version,
 )
 ITEM_SORTS = {
-    "id": Item.id, "name": Item.name, "sku": Item.sku, "price": Item.price,
-    "created_at": Item.created_at, "updated_at": Item.updated_at,
+    "id": Item.id,
+    "name": Item.name,
+    "sku": Item.sku,
+    "price": Item.price,
+    "created_at": Item.created_at,
+    "updated_at": Item.updated_at,
 }
 TYPE_COLUMNS = (
-    ItemType.id, ItemType.code, ItemType.name, ItemType.attribute_schema, ItemType.active,
-    ItemType.created_at, ItemType.updated_at, ItemType.version,
+    ItemType.id,
+    ItemType.code,
+    ItemType.name,
+    ItemType.attribute_schema,
+    ItemType.active,
+    ItemType.created_at,
+    ItemType.updated_at,
+    ItemType.version,
 )
 CATEGORY_COLUMNS = (
-    Category.id, Category.name, Category.parent_id, Category.position, Category.created_at,
-    Category.updated_at, Category.version,
+    Category.id,
+    Category.name,
+    Category.parent_id,
+    Category.position,
+    Category.created_at,
+    Category.updated_at,
+    Category.version,
 )
 
 
@@ -50,7 +80,9 @@ def item_scope(principal: Principal) -> list[ColumnElement[bool]]:
     return []
 
 
-async def get_item_row(session: AsyncSession, item_id: int, principal: Principal) -> dict[str, Any] | None:
+async def get_item_row(
+    session: AsyncSession, item_id: int, principal: Principal
+) -> dict[str, Any] | None:
     stmt = select(*ITEM_COLUMNS).where(Item.id == item_id, *item_scope(principal))
     row = (await session.execute(stmt)).first()
     return dict(row._mapping) if row else None
@@ -91,10 +123,15 @@ async def list_items(
     created_to: datetime | None = None,
     q: str | None = None,
 ) -> Page:
-    conds: list[Any] = [*item_scope(principal), *date_range(Item.created_at, created_from, created_to)]
+    conds: list[Any] = [
+        *item_scope(principal),
+        *date_range(Item.created_at, created_from, created_to),
+    ]
     for column, value in (
-        (Item.item_type_id, item_type_id), (Item.category_id, category_id),
-        (Item.unit_id, unit_id), (Item.status, status),
+        (Item.item_type_id, item_type_id),
+        (Item.category_id, category_id),
+        (Item.unit_id, unit_id),
+        (Item.status, status),
     ):
         if value is not None:
             conds.append(column == value)
@@ -106,15 +143,25 @@ async def list_items(
         conds.append(Item.search_text.like(f"%#{tag.casefold()}#%"))
     if (found := search_clause(Item.search_text, q)) is not None:
         conds.append(found)
-    stmt, key, _ = paginate_statement(select(*ITEM_COLUMNS).where(*conds), page, ITEM_SORTS, Item.id)
+    stmt, key, _ = paginate_statement(
+        select(*ITEM_COLUMNS).where(*conds), page, ITEM_SORTS, Item.id
+    )
     return finish_page([dict(r._mapping) for r in await session.execute(stmt)], page, key)
 
 
-async def field_history(session: AsyncSession, entity_type: str, entity_id: int) -> list[dict[str, Any]]:
+async def field_history(
+    session: AsyncSession, entity_type: str, entity_id: int
+) -> list[dict[str, Any]]:
     stmt = (
         select(
-            FieldChange.id, FieldChange.field, FieldChange.kind, FieldChange.old_value,
-            FieldChange.new_value, FieldChange.actor_id, FieldChange.source, FieldChange.at,
+            FieldChange.id,
+            FieldChange.field,
+            FieldChange.kind,
+            FieldChange.old_value,
+            FieldChange.new_value,
+            FieldChange.actor_id,
+            FieldChange.source,
+            FieldChange.at,
         )
         .where(FieldChange.entity_type == entity_type, FieldChange.entity_id == entity_id)
         .order_by(FieldChange.id)
@@ -124,6 +171,7 @@ async def field_history(session: AsyncSession, entity_type: str, entity_id: int)
 
 
 # item types
+
 
 async def get_type(session: AsyncSession, type_id: int) -> ItemType | None:
     return await session.get(ItemType, type_id)
@@ -135,7 +183,9 @@ async def get_type_row(session: AsyncSession, type_id: int) -> dict[str, Any] | 
 
 
 async def type_code_taken(session: AsyncSession, code: str) -> bool:
-    return (await session.execute(select(ItemType.id).where(ItemType.code == code))).first() is not None
+    return (
+        await session.execute(select(ItemType.id).where(ItemType.code == code))
+    ).first() is not None
 
 
 async def count_items_of_type(session: AsyncSession, type_id: int) -> int:
@@ -147,11 +197,14 @@ async def list_types(session: AsyncSession, page: PageRequest, *, active: bool |
     stmt: Select[Any] = select(*TYPE_COLUMNS)
     if active is not None:
         stmt = stmt.where(ItemType.active == active)
-    stmt, key, _ = paginate_statement(stmt, page, {"id": ItemType.id, "code": ItemType.code}, ItemType.id)
+    stmt, key, _ = paginate_statement(
+        stmt, page, {"id": ItemType.id, "code": ItemType.code}, ItemType.id
+    )
     return finish_page([dict(r._mapping) for r in await session.execute(stmt)], page, key)
 
 
 # categories
+
 
 async def get_category(session: AsyncSession, category_id: int) -> Category | None:
     return await session.get(Category, category_id)
@@ -183,7 +236,9 @@ async def category_has_children(session: AsyncSession, category_id: int) -> bool
     return (await session.execute(stmt)).first() is not None
 
 
-async def list_categories(session: AsyncSession, page: PageRequest, *, parent_id: int | None) -> Page:
+async def list_categories(
+    session: AsyncSession, page: PageRequest, *, parent_id: int | None
+) -> Page:
     stmt: Select[Any] = select(*CATEGORY_COLUMNS)
     if parent_id is not None:
         stmt = stmt.where(Category.parent_id == parent_id)

@@ -28,8 +28,20 @@ from orderdesk.db.types import utcnow
 from orderdesk.units import repository as units_repo
 
 ITEM_FIELDS = (
-    "item_type_id", "sku", "name", "description", "category_id", "unit_id", "measure_unit",
-    "price", "currency", "stock", "attributes", "tags", "status", "archive_reason",
+    "item_type_id",
+    "sku",
+    "name",
+    "description",
+    "category_id",
+    "unit_id",
+    "measure_unit",
+    "price",
+    "currency",
+    "stock",
+    "attributes",
+    "tags",
+    "status",
+    "archive_reason",
 )
 
 
@@ -60,13 +72,19 @@ async def create_item_type(
     session.add(item_type)
     await session.flush()
     await audit.record(
-        session, action="item_type.create", actor=principal, entity_type="item_type",
-        entity_id=item_type.id, after={"code": data.code, "schema": item_type.attribute_schema},
+        session,
+        action="item_type.create",
+        actor=principal,
+        entity_type="item_type",
+        entity_id=item_type.id,
+        after={"code": data.code, "schema": item_type.attribute_schema},
     )
     return await get_item_type(session=session, principal=principal, type_id=item_type.id)
 
 
-async def get_item_type(*, session: AsyncSession, principal: Principal, type_id: int) -> dict[str, Any]:
+async def get_item_type(
+    *, session: AsyncSession, principal: Principal, type_id: int
+) -> dict[str, Any]:
     ensure(principal, Permission.catalog_read)
     row = await repo.get_type_row(session, type_id)
     if row is None:
@@ -82,7 +100,11 @@ async def list_item_types(
 
 
 async def update_item_type(
-    *, session: AsyncSession, principal: Principal, type_id: int, data: ItemTypeUpdate,
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    type_id: int,
+    data: ItemTypeUpdate,
     expected_version: int | None,
 ) -> dict[str, Any]:
     """Rename or change the schema; existing items are validated again on their next write."""
@@ -91,19 +113,32 @@ async def update_item_type(
     if item_type is None:
         raise NotFound("item_type.not_found", id=type_id)
     check_version(item_type.version, expected_version)
-    before = {"name": item_type.name, "schema": item_type.attribute_schema, "active": item_type.active}
+    before = {
+        "name": item_type.name,
+        "schema": item_type.attribute_schema,
+        "active": item_type.active,
+    }
     if data.name is not None:
         item_type.name = data.name.model_dump()
     if data.attribute_schema is not None:
         item_type.attribute_schema = check_schema(data.attribute_schema)
     if data.active is not None:
         item_type.active = data.active
-    after = {"name": item_type.name, "schema": item_type.attribute_schema, "active": item_type.active}
+    after = {
+        "name": item_type.name,
+        "schema": item_type.attribute_schema,
+        "active": item_type.active,
+    }
     if audit.diff(before, after):
         item_type.version += 1
         await audit.record(
-            session, action="item_type.update", actor=principal, entity_type="item_type",
-            entity_id=type_id, before=before, after=after,
+            session,
+            action="item_type.update",
+            actor=principal,
+            entity_type="item_type",
+            entity_id=type_id,
+            before=before,
+            after=after,
         )
     await session.flush()
     return await get_item_type(session=session, principal=principal, type_id=type_id)
@@ -118,8 +153,12 @@ async def delete_item_type(*, session: AsyncSession, principal: Principal, type_
         raise Conflict("item_type.in_use")
     await session.delete(item_type)
     await audit.record(
-        session, action="item_type.delete", actor=principal, entity_type="item_type",
-        entity_id=type_id, before={"code": item_type.code},
+        session,
+        action="item_type.delete",
+        actor=principal,
+        entity_type="item_type",
+        entity_id=type_id,
+        before={"code": item_type.code},
     )
 
 
@@ -154,13 +193,19 @@ async def create_category(
     session.add(category)
     await session.flush()
     await audit.record(
-        session, action="category.create", actor=principal, entity_type="category",
-        entity_id=category.id, after=data.model_dump(),
+        session,
+        action="category.create",
+        actor=principal,
+        entity_type="category",
+        entity_id=category.id,
+        after=data.model_dump(),
     )
     return await get_category(session=session, principal=principal, category_id=category.id)
 
 
-async def get_category(*, session: AsyncSession, principal: Principal, category_id: int) -> dict[str, Any]:
+async def get_category(
+    *, session: AsyncSession, principal: Principal, category_id: int
+) -> dict[str, Any]:
     ensure(principal, Permission.catalog_read)
     row = await repo.get_category_row(session, category_id)
     if row is None:
@@ -176,7 +221,11 @@ async def list_categories(
 
 
 async def update_category(
-    *, session: AsyncSession, principal: Principal, category_id: int, data: CategoryUpdate,
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    category_id: int,
+    data: CategoryUpdate,
     expected_version: int | None,
 ) -> dict[str, Any]:
     ensure(principal, Permission.catalog_manage)
@@ -199,8 +248,13 @@ async def update_category(
     if audit.diff(before, after):
         category.version += 1
         await audit.record(
-            session, action="category.update", actor=principal, entity_type="category",
-            entity_id=category_id, before=before, after=after,
+            session,
+            action="category.update",
+            actor=principal,
+            entity_type="category",
+            entity_id=category_id,
+            before=before,
+            after=after,
         )
     await session.flush()
     return await get_category(session=session, principal=principal, category_id=category_id)
@@ -216,8 +270,12 @@ async def delete_category(*, session: AsyncSession, principal: Principal, catego
         raise Conflict("category.has_children")
     await session.delete(category)
     await audit.record(
-        session, action="category.delete", actor=principal, entity_type="category",
-        entity_id=category_id, before={"name": category.name},
+        session,
+        action="category.delete",
+        actor=principal,
+        entity_type="category",
+        entity_id=category_id,
+        before={"name": category.name},
     )
 
 
@@ -231,7 +289,9 @@ async def _item_type_for(session: AsyncSession, type_id: int) -> ItemType:
     return item_type
 
 
-async def _check_refs(session: AsyncSession, values: dict[str, Any], exclude_id: int | None) -> None:
+async def _check_refs(
+    session: AsyncSession, values: dict[str, Any], exclude_id: int | None
+) -> None:
     errors = []
     if values.get("sku") is not None and await repo.sku_taken(session, values["sku"], exclude_id):
         errors.append(FieldError("sku", "taken"))
@@ -245,7 +305,9 @@ async def _check_refs(session: AsyncSession, values: dict[str, Any], exclude_id:
         raise ValidationFailed(errors)
 
 
-async def create_item(*, session: AsyncSession, principal: Principal, data: ItemCreate) -> dict[str, Any]:
+async def create_item(
+    *, session: AsyncSession, principal: Principal, data: ItemCreate
+) -> dict[str, Any]:
     """Create an item whose attributes satisfy its type's schema."""
     ensure(principal, Permission.catalog_manage)
     item_type = await _item_type_for(session, data.item_type_id)
@@ -257,7 +319,11 @@ async def create_item(*, session: AsyncSession, principal: Principal, data: Item
     session.add(item)
     await session.flush()
     await audit.record(
-        session, action="item.create", actor=principal, entity_type="item", entity_id=item.id,
+        session,
+        action="item.create",
+        actor=principal,
+        entity_type="item",
+        entity_id=item.id,
         after=item_snapshot(item),
     )
     return await get_item(session=session, principal=principal, item_id=item.id)
@@ -290,7 +356,11 @@ async def _load_for_write(
 
 
 async def _save_changes(
-    session: AsyncSession, principal: Principal, item: Item, before: dict[str, Any], action: str,
+    session: AsyncSession,
+    principal: Principal,
+    item: Item,
+    before: dict[str, Any],
+    action: str,
     source: str = "api",
 ) -> dict[str, Any]:
     after = item_snapshot(item)
@@ -300,11 +370,20 @@ async def _save_changes(
         item.updated_at = utcnow()
         item.search_text = item_search_text(item)
         await audit.record(
-            session, action=action, actor=principal, entity_type="item", entity_id=item.id,
-            before=before, after=after,
+            session,
+            action=action,
+            actor=principal,
+            entity_type="item",
+            entity_id=item.id,
+            before=before,
+            after=after,
         )
         await audit.record_field_changes(
-            session, entity_type="item", entity_id=item.id, changes=changes, actor=principal,
+            session,
+            entity_type="item",
+            entity_id=item.id,
+            changes=changes,
+            actor=principal,
             source=source,
         )
     await session.flush()
@@ -312,7 +391,11 @@ async def _save_changes(
 
 
 async def update_item(
-    *, session: AsyncSession, principal: Principal, item_id: int, data: ItemUpdate,
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    item_id: int,
+    data: ItemUpdate,
     expected_version: int | None,
 ) -> dict[str, Any]:
     """Change fields of an item; attributes are merged and validated against the type."""
@@ -334,7 +417,11 @@ async def update_item(
 
 
 async def archive_item(
-    *, session: AsyncSession, principal: Principal, item_id: int, reason: str,
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    item_id: int,
+    reason: str,
     expected_version: int | None,
 ) -> dict[str, Any]:
     item = await _load_for_write(session, principal, item_id, expected_version)
@@ -364,11 +451,17 @@ async def delete_item(
     before = item_snapshot(item)
     await session.execute(delete(Item).where(Item.id == item.id))
     await audit.record(
-        session, action="item.delete", actor=principal, entity_type="item", entity_id=item_id,
+        session,
+        action="item.delete",
+        actor=principal,
+        entity_type="item",
+        entity_id=item_id,
         before=before,
     )
 
 
-async def item_history(*, session: AsyncSession, principal: Principal, item_id: int) -> list[dict[str, Any]]:
+async def item_history(
+    *, session: AsyncSession, principal: Principal, item_id: int
+) -> list[dict[str, Any]]:
     await get_item(session=session, principal=principal, item_id=item_id)
     return await repo.field_history(session, "item", item_id)

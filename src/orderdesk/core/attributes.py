@@ -18,7 +18,10 @@ register(
             "en": "An enum field needs a non-empty list of values",
             "ru": "Для поля-перечисления нужен непустой список значений",
         },
-        "field.attr_bounds": {"en": "min must not exceed max", "ru": "min не может быть больше max"},
+        "field.attr_bounds": {
+            "en": "min must not exceed max",
+            "ru": "min не может быть больше max",
+        },
         "field.duplicate": {"en": "Duplicate name", "ru": "Повторяющееся имя"},
         "field.attr_type": {"en": "Must be of type {type}", "ru": "Ожидается тип {type}"},
     }
@@ -52,7 +55,9 @@ class AttributeField(StrictModel):
 AttributeSchema = Annotated[list[AttributeField], Field(max_length=MAX_FIELDS)]
 
 
-def check_schema(fields: list[AttributeField], prefix: str = "attribute_schema") -> list[dict[str, Any]]:
+def check_schema(
+    fields: list[AttributeField], prefix: str = "attribute_schema"
+) -> list[dict[str, Any]]:
     """Reject duplicate names; return the schema as stored JSON."""
     seen: set[str] = set()
     errors = []
@@ -77,9 +82,9 @@ def validate_attributes(
     specs = {spec["name"]: spec for spec in schema}
     errors: list[FieldError] = []
     result: dict[str, Any] = {}
-    for name in values:
-        if name not in specs:
-            errors.append(FieldError(f"{prefix}.{name}", "extra_forbidden"))
+    errors.extend(
+        FieldError(f"{prefix}.{name}", "extra_forbidden") for name in values if name not in specs
+    )
     for name, spec in specs.items():
         path = f"{prefix}.{name}"
         value = values.get(name)

@@ -13,7 +13,8 @@ class RequestContext:
     user_agent: str | None = None
 
 
-_ctx: ContextVar[RequestContext] = ContextVar("orderdesk_request", default=RequestContext())
+_EMPTY = RequestContext()
+_ctx: ContextVar[RequestContext] = ContextVar("orderdesk_request", default=_EMPTY)  # noqa: B039
 
 
 def set_request_context(ctx: RequestContext) -> None:

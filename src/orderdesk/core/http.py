@@ -46,13 +46,19 @@ def dumps(body: Any) -> bytes:
 
 
 def json_response(
-    body: Any, status_code: int = 200, *, version: int | None = None, headers: dict[str, str] | None = None
+    body: Any,
+    status_code: int = 200,
+    *,
+    version: int | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     """A JSON response; with a version it carries an ETag for If-Match."""
     headers = dict(headers or {})
     if version is not None:
         headers["ETag"] = etag(version)
-    return Response(dumps(body), status_code=status_code, media_type="application/json", headers=headers)
+    return Response(
+        dumps(body), status_code=status_code, media_type="application/json", headers=headers
+    )
 
 
 def etag(version: int) -> str:
@@ -114,14 +120,18 @@ async def idempotent(
         async with session.begin_nested():
             await session.execute(
                 insert(IdempotencyRecord).values(
-                    principal_key=owner, key=key, method=request.method, path=request.url.path,
-                    request_hash=digest, status_code=status, response_body=payload.decode(),
+                    principal_key=owner,
+                    key=key,
+                    method=request.method,
+                    path=request.url.path,
+                    request_hash=digest,
+                    status_code=status,
+                    response_body=payload.decode(),
                 )
             )
     except IntegrityError as exc:
         raise Conflict("http.idempotency_in_progress") from exc
-    response = json_response(body, status, version=version)
-    return response
+    return json_response(body, status, version=version)
 
 
 async def purge_idempotency(session: AsyncSession, older_than: timedelta) -> int:

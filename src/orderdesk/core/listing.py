@@ -13,7 +13,8 @@ def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per page")] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=500, description="From next_cursor")] = None,
     sort: Annotated[
-        str, Query(max_length=40, pattern=r"^[-+]?[a-z_]+$", description="Field, `-` for descending")
+        str,
+        Query(max_length=40, pattern=r"^[-+]?[a-z_]+$", description="Field, `-` for descending"),
     ] = "-id",
 ) -> PageRequest:
     return PageRequest(limit=limit, cursor=cursor, sort=sort)

@@ -57,7 +57,10 @@ register(
         "field.bool_parsing": {"en": "Must be true or false", "ru": "Должно быть true или false"},
         "field.string_too_short": {"en": "Too short", "ru": "Слишком короткое значение"},
         "field.string_too_long": {"en": "Too long", "ru": "Слишком длинное значение"},
-        "field.greater_than": {"en": "Must be greater than {limit}", "ru": "Должно быть больше {limit}"},
+        "field.greater_than": {
+            "en": "Must be greater than {limit}",
+            "ru": "Должно быть больше {limit}",
+        },
         "field.greater_than_equal": {
             "en": "Must be at least {limit}",
             "ru": "Должно быть не меньше {limit}",
@@ -78,7 +81,10 @@ register(
         },
         "field.decimal_max_digits": {"en": "Too many digits", "ru": "Слишком много цифр"},
         "field.json_invalid": {"en": "Malformed JSON", "ru": "Некорректный JSON"},
-        "field.datetime_parsing": {"en": "Must be a date and time", "ru": "Должно быть датой и временем"},
+        "field.datetime_parsing": {
+            "en": "Must be a date and time",
+            "ru": "Должно быть датой и временем",
+        },
         "field.datetime_from_date_parsing": {
             "en": "Must be a date and time",
             "ru": "Должно быть датой и временем",

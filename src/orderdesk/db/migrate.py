@@ -58,7 +58,7 @@ async def is_at_head(engine: AsyncEngine) -> bool:
 
 async def autogenerate(engine: AsyncEngine, message: str) -> None:
     """Write a new revision from the difference between models and database (developers)."""
-    existing = [p for p in (MIGRATIONS_DIR / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")]
+    existing = list((MIGRATIONS_DIR / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
 
     def revision(config: Config, msg: str) -> None:
         command.revision(config, msg, autogenerate=True, rev_id=f"{len(existing) + 1:04d}")

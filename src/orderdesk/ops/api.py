@@ -36,7 +36,9 @@ async def ready(container: ContainerDep) -> Response:
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         checks.setdefault("database", f"error: {type(exc).__name__}")
     ok = all(value == "ok" for value in checks.values()) and len(checks) == 2
-    return json_response({"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503)
+    return json_response(
+        {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503
+    )
 
 
 @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -85,12 +86,18 @@ class RequestContextMiddleware:
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
-            template = getattr(route, "path_format", None) or getattr(route, "path", None) or "<unmatched>"
+            template = (
+                getattr(route, "path_format", None) or getattr(route, "path", None) or "<unmatched>"
+            )
             method = scope.get("method", "")
             REQUESTS.labels(method, template, str(status)).inc()
             LATENCY.labels(method, template).observe(elapsed)
             log.info(
-                "request", method=method, path=path, route=template, status=status,
+                "request",
+                method=method,
+                path=path,
+                route=template,
+                status=status,
                 ms=round(elapsed * 1000, 2),
             )
             structlog.contextvars.unbind_contextvars("request_id")
@@ -142,6 +149,7 @@ class BodySizeLimitMiddleware:
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
         error = PayloadTooLarge("problem.too_large.detail", limit=self.max_bytes)
-        response = problem_response(error.status, error.body(scope.get("path")), {"Connection": "close"})
+        response = problem_response(
+            error.status, error.body(scope.get("path")), {"Connection": "close"}
+        )
         await response(scope, receive, send)
-

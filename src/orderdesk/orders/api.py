@@ -38,6 +38,7 @@ def _one(row: dict[str, object]) -> Response:
 
 # order types
 
+
 @router.get("/order-types", response_model=PageOut[OrderTypeOut], summary="List order types")
 async def list_order_types(
     session: SessionDep, principal: PrincipalDep, page: PageDep, active: bool | None = None
@@ -48,7 +49,9 @@ async def list_order_types(
     return json_response(result.as_dict())
 
 
-@router.post("/order-types", response_model=OrderTypeOut, status_code=201, summary="Create an order type")
+@router.post(
+    "/order-types", response_model=OrderTypeOut, status_code=201, summary="Create an order type"
+)
 async def create_order_type(
     body: OrderTypeCreate, request: Request, session: SessionDep, principal: PrincipalDep
 ) -> Response:
@@ -61,15 +64,24 @@ async def create_order_type(
 
 @router.get("/order-types/{type_id}", response_model=OrderTypeOut, summary="Get an order type")
 async def get_order_type(type_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
-    return _one(await types_service.get_order_type(session=session, principal=principal, type_id=type_id))
+    return _one(
+        await types_service.get_order_type(session=session, principal=principal, type_id=type_id)
+    )
 
 
 @router.patch("/order-types/{type_id}", response_model=OrderTypeOut, summary="Update an order type")
 async def update_order_type(
-    type_id: int, body: OrderTypeUpdate, request: Request, session: SessionDep, principal: PrincipalDep
+    type_id: int,
+    body: OrderTypeUpdate,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
 ) -> Response:
     row = await types_service.update_order_type(
-        session=session, principal=principal, type_id=type_id, data=body,
+        session=session,
+        principal=principal,
+        type_id=type_id,
+        data=body,
         expected_version=if_match_version(request),
     )
     return _one(row)
@@ -82,6 +94,7 @@ async def delete_order_type(type_id: int, session: SessionDep, principal: Princi
 
 
 # orders
+
 
 @router.get("/orders", response_model=PageOut[OrderOut], summary="List orders (without lines)")
 async def list_orders(
@@ -104,11 +117,23 @@ async def list_orders(
     include_total: bool = False,
 ) -> Response:
     result = await service.list_orders(
-        session=session, principal=principal, page=page, order_type_id=order_type_id,
-        status=status, customer_id=customer_id, unit_id=unit_id, channel=channel,
-        external_ref=external_ref, created_from=created_from, created_to=created_to,
-        starts_from=starts_from, starts_to=starts_to, total_min=total_min, total_max=total_max,
-        q=q, include_total=include_total,
+        session=session,
+        principal=principal,
+        page=page,
+        order_type_id=order_type_id,
+        status=status,
+        customer_id=customer_id,
+        unit_id=unit_id,
+        channel=channel,
+        external_ref=external_ref,
+        created_from=created_from,
+        created_to=created_to,
+        starts_from=starts_from,
+        starts_to=starts_to,
+        total_min=total_min,
+        total_max=total_max,
+        q=q,
+        include_total=include_total,
     )
     return json_response(result.as_dict())
 
@@ -134,7 +159,10 @@ async def update_order(
     order_id: int, body: OrderUpdate, request: Request, session: SessionDep, principal: PrincipalDep
 ) -> Response:
     row = await service.update_order(
-        session=session, principal=principal, order_id=order_id, data=body,
+        session=session,
+        principal=principal,
+        order_id=order_id,
+        data=body,
         expected_version=if_match_version(request),
     )
     return _one(row)
@@ -145,18 +173,25 @@ async def delete_order(
     order_id: int, request: Request, session: SessionDep, principal: PrincipalDep
 ) -> Response:
     await service.delete_order(
-        session=session, principal=principal, order_id=order_id,
+        session=session,
+        principal=principal,
+        order_id=order_id,
         expected_version=if_match_version(request),
     )
     return Response(status_code=204)
 
 
-@router.post("/orders/{order_id}/lines", response_model=OrderOut, status_code=201, summary="Add a line")
+@router.post(
+    "/orders/{order_id}/lines", response_model=OrderOut, status_code=201, summary="Add a line"
+)
 async def add_line(
     order_id: int, body: LineIn, request: Request, session: SessionDep, principal: PrincipalDep
 ) -> Response:
     row = await service.add_line(
-        session=session, principal=principal, order_id=order_id, data=body,
+        session=session,
+        principal=principal,
+        order_id=order_id,
+        data=body,
         expected_version=if_match_version(request),
     )
     response = _one(row)
@@ -164,31 +199,47 @@ async def add_line(
     return response
 
 
-@router.patch("/orders/{order_id}/lines/{line_id}", response_model=OrderOut, summary="Change a line")
+@router.patch(
+    "/orders/{order_id}/lines/{line_id}", response_model=OrderOut, summary="Change a line"
+)
 async def update_line(
-    order_id: int, line_id: int, body: LineUpdate, request: Request, session: SessionDep,
+    order_id: int,
+    line_id: int,
+    body: LineUpdate,
+    request: Request,
+    session: SessionDep,
     principal: PrincipalDep,
 ) -> Response:
     row = await service.update_line(
-        session=session, principal=principal, order_id=order_id, line_id=line_id, data=body,
+        session=session,
+        principal=principal,
+        order_id=order_id,
+        line_id=line_id,
+        data=body,
         expected_version=if_match_version(request),
     )
     return _one(row)
 
 
-@router.delete("/orders/{order_id}/lines/{line_id}", response_model=OrderOut, summary="Remove a line")
+@router.delete(
+    "/orders/{order_id}/lines/{line_id}", response_model=OrderOut, summary="Remove a line"
+)
 async def delete_line(
     order_id: int, line_id: int, request: Request, session: SessionDep, principal: PrincipalDep
 ) -> Response:
     row = await service.delete_line(
-        session=session, principal=principal, order_id=order_id, line_id=line_id,
+        session=session,
+        principal=principal,
+        order_id=order_id,
+        line_id=line_id,
         expected_version=if_match_version(request),
     )
     return _one(row)
 
 
 @router.get(
-    "/orders/{order_id}/transitions", response_model=list[TransitionOut],
+    "/orders/{order_id}/transitions",
+    response_model=list[TransitionOut],
     summary="Transitions you may take now",
 )
 async def list_transitions(order_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
@@ -199,15 +250,27 @@ async def list_transitions(order_id: int, session: SessionDep, principal: Princi
 
 @router.post("/orders/{order_id}/transitions", response_model=OrderOut, summary="Change the status")
 async def transition(
-    order_id: int, body: TransitionIn, request: Request, session: SessionDep, principal: PrincipalDep
+    order_id: int,
+    body: TransitionIn,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
 ) -> Response:
     row = await service.transition(
-        session=session, principal=principal, order_id=order_id, to=body.to, comment=body.comment,
+        session=session,
+        principal=principal,
+        order_id=order_id,
+        to=body.to,
+        comment=body.comment,
         expected_version=if_match_version(request),
     )
     return _one(row)
 
 
-@router.get("/orders/{order_id}/history", response_model=OrderHistoryOut, summary="Status and field history")
+@router.get(
+    "/orders/{order_id}/history", response_model=OrderHistoryOut, summary="Status and field history"
+)
 async def order_history(order_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
-    return json_response(await service.order_history(session=session, principal=principal, order_id=order_id))
+    return json_response(
+        await service.order_history(session=session, principal=principal, order_id=order_id)
+    )

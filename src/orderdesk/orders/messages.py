@@ -69,7 +69,7 @@ register(
         },
         "field.number_format": {
             "en": "Use {seq} with optional {year}, {yy}, {month}, e.g. R-{year}-{seq:05d}",
-            "ru": "Используйте {seq} и при желании {year}, {yy}, {month}, например R-{year}-{seq:05d}",
+            "ru": "Используйте {seq} и при желании {year}, {yy}, {month}: R-{year}-{seq:05d}",
         },
         "field.item_archived": {"en": "The item is archived", "ru": "Позиция в архиве"},
         "field.customer_price": {

@@ -26,25 +26,63 @@ from orderdesk.db.types import utcnow
 from orderdesk.orders.models import Order, OrderCounter, OrderEvent, OrderLine, OrderType
 
 ORDER_COLUMNS = (
-    Order.id, Order.order_type_id, Order.number, Order.status, Order.customer_id, Order.unit_id,
-    Order.channel, Order.external_source, Order.external_ref, Order.currency, Order.subtotal,
-    Order.vat_amount, Order.total, Order.attributes, Order.note, Order.starts_at, Order.ends_at,
-    Order.created_by_id, Order.created_at, Order.updated_at, Order.version,
+    Order.id,
+    Order.order_type_id,
+    Order.number,
+    Order.status,
+    Order.customer_id,
+    Order.unit_id,
+    Order.channel,
+    Order.external_source,
+    Order.external_ref,
+    Order.currency,
+    Order.subtotal,
+    Order.vat_amount,
+    Order.total,
+    Order.attributes,
+    Order.note,
+    Order.starts_at,
+    Order.ends_at,
+    Order.created_by_id,
+    Order.created_at,
+    Order.updated_at,
+    Order.version,
 )
 LINE_COLUMNS = (
-    OrderLine.id, OrderLine.position, OrderLine.item_id, OrderLine.sku, OrderLine.name,
-    OrderLine.measure_unit, OrderLine.quantity, OrderLine.unit_price, OrderLine.coefficient,
+    OrderLine.id,
+    OrderLine.position,
+    OrderLine.item_id,
+    OrderLine.sku,
+    OrderLine.name,
+    OrderLine.measure_unit,
+    OrderLine.quantity,
+    OrderLine.unit_price,
+    OrderLine.coefficient,
     OrderLine.amount,
 )
 ORDER_SORTS = {
-    "id": Order.id, "created_at": Order.created_at, "updated_at": Order.updated_at,
-    "total": Order.total, "number": Order.number, "status": Order.status,
+    "id": Order.id,
+    "created_at": Order.created_at,
+    "updated_at": Order.updated_at,
+    "total": Order.total,
+    "number": Order.number,
+    "status": Order.status,
 }
 TYPE_COLUMNS = (
-    OrderType.id, OrderType.code, OrderType.name, OrderType.number_format,
-    OrderType.attribute_schema, OrderType.workflow, OrderType.books_time_range,
-    OrderType.one_active_per_item, OrderType.vat_rate, OrderType.prices_include_vat,
-    OrderType.currency, OrderType.active, OrderType.created_at, OrderType.updated_at,
+    OrderType.id,
+    OrderType.code,
+    OrderType.name,
+    OrderType.number_format,
+    OrderType.attribute_schema,
+    OrderType.workflow,
+    OrderType.books_time_range,
+    OrderType.one_active_per_item,
+    OrderType.vat_rate,
+    OrderType.prices_include_vat,
+    OrderType.currency,
+    OrderType.active,
+    OrderType.created_at,
+    OrderType.updated_at,
     OrderType.version,
 )
 
@@ -72,8 +110,10 @@ async def get_order_row(
 
 
 async def get_lines(session: AsyncSession, order_id: int) -> list[dict[str, Any]]:
-    stmt = select(*LINE_COLUMNS).where(OrderLine.order_id == order_id).order_by(
-        OrderLine.position, OrderLine.id
+    stmt = (
+        select(*LINE_COLUMNS)
+        .where(OrderLine.order_id == order_id)
+        .order_by(OrderLine.position, OrderLine.id)
     )
     return [dict(r._mapping) for r in await session.execute(stmt)]
 
@@ -84,8 +124,10 @@ async def get_order(session: AsyncSession, order_id: int, principal: Principal) 
 
 
 async def get_line_objects(session: AsyncSession, order_id: int) -> list[OrderLine]:
-    stmt = select(OrderLine).where(OrderLine.order_id == order_id).order_by(
-        OrderLine.position, OrderLine.id
+    stmt = (
+        select(OrderLine)
+        .where(OrderLine.order_id == order_id)
+        .order_by(OrderLine.position, OrderLine.id)
     )
     return list((await session.execute(stmt)).scalars())
 
@@ -116,8 +158,11 @@ async def list_orders(
         *date_range(Order.starts_at, starts_from, starts_to),
     ]
     for column, value in (
-        (Order.order_type_id, order_type_id), (Order.status, status),
-        (Order.customer_id, customer_id), (Order.unit_id, unit_id), (Order.channel, channel),
+        (Order.order_type_id, order_type_id),
+        (Order.status, status),
+        (Order.customer_id, customer_id),
+        (Order.unit_id, unit_id),
+        (Order.channel, channel),
         (Order.external_ref, external_ref),
     ):
         if value is not None:
@@ -128,7 +173,9 @@ async def list_orders(
         conds.append(Order.total <= total_max)
     if (found := search_clause(Order.search_text, q)) is not None:
         conds.append(found)
-    stmt, key, _ = paginate_statement(select(*ORDER_COLUMNS).where(*conds), page, ORDER_SORTS, Order.id)
+    stmt, key, _ = paginate_statement(
+        select(*ORDER_COLUMNS).where(*conds), page, ORDER_SORTS, Order.id
+    )
     result = finish_page([dict(r._mapping) for r in await session.execute(stmt)], page, key)
     if include_total:
         count = select(func.count()).select_from(Order).where(*conds)
@@ -182,8 +229,13 @@ async def add_event(session: AsyncSession, **values: Any) -> None:
 async def events(session: AsyncSession, order_id: int) -> list[dict[str, Any]]:
     stmt = (
         select(
-            OrderEvent.id, OrderEvent.kind, OrderEvent.from_status, OrderEvent.to_status,
-            OrderEvent.actor_id, OrderEvent.comment, OrderEvent.at,
+            OrderEvent.id,
+            OrderEvent.kind,
+            OrderEvent.from_status,
+            OrderEvent.to_status,
+            OrderEvent.actor_id,
+            OrderEvent.comment,
+            OrderEvent.at,
         )
         .where(OrderEvent.order_id == order_id)
         .order_by(OrderEvent.id)
@@ -196,7 +248,9 @@ async def lock_items(session: AsyncSession, item_ids: list[int]) -> dict[int, It
     """Load (and on PostgreSQL lock, in id order) the items an order refers to."""
     if not item_ids:
         return {}
-    stmt = select(Item).where(Item.id.in_(sorted(set(item_ids)))).order_by(Item.id).with_for_update()
+    stmt = (
+        select(Item).where(Item.id.in_(sorted(set(item_ids)))).order_by(Item.id).with_for_update()
+    )
     return {item.id: item for item in (await session.execute(stmt)).scalars()}
 
 
@@ -245,12 +299,15 @@ async def adjust_stock(session: AsyncSession, item_id: int, delta: Decimal) -> N
 
 # order types
 
+
 async def get_type(session: AsyncSession, type_id: int) -> OrderType | None:
     return await session.get(OrderType, type_id)
 
 
 async def get_type_by_code(session: AsyncSession, code: str) -> OrderType | None:
-    return (await session.execute(select(OrderType).where(OrderType.code == code))).scalar_one_or_none()
+    return (
+        await session.execute(select(OrderType).where(OrderType.code == code))
+    ).scalar_one_or_none()
 
 
 async def get_type_row(session: AsyncSession, type_id: int) -> dict[str, Any] | None:
@@ -278,6 +335,8 @@ async def statuses_in_use(session: AsyncSession, type_id: int) -> set[str]:
 
 
 async def external_ref_taken(session: AsyncSession, source: str | None, ref: str) -> bool:
-    source_cond = Order.external_source.is_(None) if source is None else Order.external_source == source
+    source_cond = (
+        Order.external_source.is_(None) if source is None else Order.external_source == source
+    )
     stmt = select(Order.id).where(source_cond, Order.external_ref == ref).limit(1)
     return (await session.execute(stmt)).first() is not None

@@ -24,7 +24,9 @@ MAX_LINES = 500
 class OrderTypeCreate(StrictModel):
     code: Code
     name: LocalizedText
-    number_format: Annotated[str, StringConstraints(min_length=5, max_length=64)] = "{year}-{seq:06d}"
+    number_format: Annotated[str, StringConstraints(min_length=5, max_length=64)] = (
+        "{year}-{seq:06d}"
+    )
     attribute_schema: AttributeSchema = []
     workflow: Workflow
     books_time_range: bool = False
@@ -68,8 +70,13 @@ class OrderTypeOut(BaseModel):
 class LineIn(StrictModel):
     item_id: int | None = None
     sku: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)] | None = None
-    measure_unit: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] | None = None
+    name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+        | None
+    ) = None
+    measure_unit: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] | None = (
+        None
+    )
     quantity: Quantity
     unit_price: UnitPrice | None = None
     coefficient: Coefficient = Decimal(1)
@@ -79,7 +86,10 @@ class LineUpdate(StrictModel):
     quantity: Quantity | None = None
     unit_price: UnitPrice | None = None
     coefficient: Coefficient | None = None
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)] | None = None
+    name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+        | None
+    ) = None
 
 
 class OrderCreate(StrictModel):

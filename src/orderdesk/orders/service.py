@@ -27,7 +27,17 @@ from orderdesk.orders.totals import compute_totals, line_amount
 from orderdesk.orders.workflow import allowed_transitions, find_transition, is_editable
 from orderdesk.units import repository as units_repo
 
-TRACKED = ("customer_id", "unit_id", "attributes", "note", "starts_at", "ends_at", "subtotal", "vat_amount", "total")
+TRACKED = (
+    "customer_id",
+    "unit_id",
+    "attributes",
+    "note",
+    "starts_at",
+    "ends_at",
+    "subtotal",
+    "vat_amount",
+    "total",
+)
 
 
 def _snapshot(order: Order, lines: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -41,7 +51,9 @@ def _snapshot(order: Order, lines: list[dict[str, Any]] | None = None) -> dict[s
     return snap
 
 
-async def get_order(*, session: AsyncSession, principal: Principal, order_id: int) -> dict[str, Any]:
+async def get_order(
+    *, session: AsyncSession, principal: Principal, order_id: int
+) -> dict[str, Any]:
     ensure(principal, Permission.orders_read)
     row = await repo.get_order_row(session, order_id, principal)
     if row is None:
@@ -101,7 +113,11 @@ def _check_time_range(
 
 
 async def _build_lines(
-    session: AsyncSession, principal: Principal, currency: str, lines: list[LineIn], prefix: str = "lines"
+    session: AsyncSession,
+    principal: Principal,
+    currency: str,
+    lines: list[LineIn],
+    prefix: str = "lines",
 ) -> tuple[list[dict[str, Any]], dict[int, Item]]:
     """Snapshot item data into lines and price them; every bad line is reported by index."""
     items = await repo.lock_items(session, [line.item_id for line in lines if line.item_id])
@@ -180,24 +196,36 @@ async def _check_exclusivity(
         await repo.lock_customer(session, customer_id)
         for item_id in item_ids:
             if await repo.active_orders_with_item(
-                session, order_type_id=order_type.id, item_id=item_id, terminal=terminal,
-                customer_id=customer_id, exclude_order_id=exclude_order_id,
+                session,
+                order_type_id=order_type.id,
+                item_id=item_id,
+                terminal=terminal,
+                customer_id=customer_id,
+                exclude_order_id=exclude_order_id,
             ):
                 raise Conflict("order.one_active", name=items[item_id].name)
     if order_type.books_time_range and starts_at and ends_at:
         for item_id in item_ids:
             if await repo.active_orders_with_item(
-                session, order_type_id=order_type.id, item_id=item_id, terminal=terminal,
-                overlapping=(starts_at, ends_at), exclude_order_id=exclude_order_id,
+                session,
+                order_type_id=order_type.id,
+                item_id=item_id,
+                terminal=terminal,
+                overlapping=(starts_at, ends_at),
+                exclude_order_id=exclude_order_id,
             ):
                 raise Conflict("order.slot_taken", name=items[item_id].name)
 
 
-async def create_order(*, session: AsyncSession, principal: Principal, data: OrderCreate) -> dict[str, Any]:
+async def create_order(
+    *, session: AsyncSession, principal: Principal, data: OrderCreate
+) -> dict[str, Any]:
     """Create an order: parties checked, lines priced, totals computed, number assigned."""
     ensure(principal, Permission.orders_create)
     order_type = await _order_type(session, data.order_type)
-    customer_id, unit_id = await _resolve_parties(session, principal, data.customer_id, data.unit_id)
+    customer_id, unit_id = await _resolve_parties(
+        session, principal, data.customer_id, data.unit_id
+    )
     attributes = validate_attributes(order_type.attribute_schema, data.attributes)
     _check_time_range(order_type, data.starts_at, data.ends_at)
     lines, items = await _build_lines(session, principal, order_type.currency, data.lines)
@@ -208,7 +236,9 @@ async def create_order(*, session: AsyncSession, principal: Principal, data: Ord
     await _check_exclusivity(
         session, order_type, lines, items, customer_id, data.starts_at, data.ends_at
     )
-    if data.external_ref and await repo.external_ref_taken(session, data.external_source, data.external_ref):
+    if data.external_ref and await repo.external_ref_taken(
+        session, data.external_source, data.external_ref
+    ):
         raise Conflict("order.external_ref_taken", ref=data.external_ref)
     totals = compute_totals(
         (line["amount"] for line in lines), order_type.vat_rate, order_type.prices_include_vat
@@ -241,11 +271,19 @@ async def create_order(*, session: AsyncSession, principal: Principal, data: Ord
     await session.flush()
     await repo.insert_lines(session, order.id, lines)
     await repo.add_event(
-        session, order_id=order.id, kind="created", to_status=order.status,
-        actor_id=principal.user_id, at=now,
+        session,
+        order_id=order.id,
+        kind="created",
+        to_status=order.status,
+        actor_id=principal.user_id,
+        at=now,
     )
     await audit.record(
-        session, action="order.create", actor=principal, entity_type="order", entity_id=order.id,
+        session,
+        action="order.create",
+        actor=principal,
+        entity_type="order",
+        entity_id=order.id,
         after={"number": order.number, **_snapshot(order, lines)},
     )
     return await get_order(session=session, principal=principal, order_id=order.id)
@@ -292,8 +330,13 @@ async def _finish_edit(
         order.search_text = _order_search_text(order, lines)
         await repo.add_event(session, order_id=order.id, kind="updated", actor_id=principal.user_id)
         await audit.record(
-            session, action="order.update", actor=principal, entity_type="order",
-            entity_id=order.id, before=before, after=after,
+            session,
+            action="order.update",
+            actor=principal,
+            entity_type="order",
+            entity_id=order.id,
+            before=before,
+            after=after,
         )
         await audit.record_field_changes(
             session, entity_type="order", entity_id=order.id, changes=changes, actor=principal
@@ -303,7 +346,11 @@ async def _finish_edit(
 
 
 async def update_order(
-    *, session: AsyncSession, principal: Principal, order_id: int, data: OrderUpdate,
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    order_id: int,
+    data: OrderUpdate,
     expected_version: int | None,
 ) -> dict[str, Any]:
     """Edit fields and (optionally) replace all lines while the workflow allows edits."""
@@ -313,7 +360,9 @@ async def update_order(
     values = data.model_dump(exclude_unset=True, exclude={"lines", "attributes"})
     if "customer_id" in values or "unit_id" in values:
         customer_id, unit_id = await _resolve_parties(
-            session, principal, values.get("customer_id", order.customer_id),
+            session,
+            principal,
+            values.get("customer_id", order.customer_id),
             values.get("unit_id", order.unit_id),
         )
         values["customer_id"], values["unit_id"] = customer_id, unit_id
@@ -340,14 +389,24 @@ async def update_order(
         items = {}
     if order_type.books_time_range or order_type.one_active_per_item:
         await _check_exclusivity(
-            session, order_type, lines, items, order.customer_id, order.starts_at, order.ends_at,
+            session,
+            order_type,
+            lines,
+            items,
+            order.customer_id,
+            order.starts_at,
+            order.ends_at,
             exclude_order_id=order.id,
         )
     return await _finish_edit(session, principal, order, order_type, before, lines)
 
 
 async def add_line(
-    *, session: AsyncSession, principal: Principal, order_id: int, data: LineIn,
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    order_id: int,
+    data: LineIn,
     expected_version: int | None,
 ) -> dict[str, Any]:
     order, order_type = await _load_editable(session, principal, order_id, expected_version)
@@ -361,7 +420,12 @@ async def add_line(
 
 
 async def update_line(
-    *, session: AsyncSession, principal: Principal, order_id: int, line_id: int, data: LineUpdate,
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    order_id: int,
+    line_id: int,
+    data: LineUpdate,
     expected_version: int | None,
 ) -> dict[str, Any]:
     order, order_type = await _load_editable(session, principal, order_id, expected_version)
@@ -382,7 +446,11 @@ async def update_line(
 
 
 async def delete_line(
-    *, session: AsyncSession, principal: Principal, order_id: int, line_id: int,
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    order_id: int,
+    line_id: int,
     expected_version: int | None,
 ) -> dict[str, Any]:
     order, order_type = await _load_editable(session, principal, order_id, expected_version)
@@ -409,7 +477,11 @@ async def delete_order(
     before = {"number": order.number, **_snapshot(order, await repo.get_lines(session, order.id))}
     await session.delete(order)
     await audit.record(
-        session, action="order.delete", actor=principal, entity_type="order", entity_id=order_id,
+        session,
+        action="order.delete",
+        actor=principal,
+        entity_type="order",
+        entity_id=order_id,
         before=before,
     )
 
@@ -425,13 +497,22 @@ async def available_transitions(
     order_type = await repo.get_type(session, row["order_type_id"])
     assert order_type is not None
     return [
-        {"to": tr["to"], "label": tr.get("label"), "require_comment": tr.get("require_comment", False)}
+        {
+            "to": tr["to"],
+            "label": tr.get("label"),
+            "require_comment": tr.get("require_comment", False),
+        }
         for tr in allowed_transitions(order_type.workflow, row["status"], principal)
     ]
 
 
 async def transition(
-    *, session: AsyncSession, principal: Principal, order_id: int, to: str, comment: str = "",
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    order_id: int,
+    to: str,
+    comment: str = "",
     expected_version: int | None = None,
 ) -> dict[str, Any]:
     """Move an order along its workflow; of two concurrent moves from one status, one wins."""
@@ -447,7 +528,9 @@ async def transition(
     if rule is None:
         raise Conflict("order.transition_not_allowed", from_status=from_status, to=to)
     if principal.role.value not in rule["roles"]:
-        raise Forbidden("order.transition_role", role=principal.role.value, from_status=from_status, to=to)
+        raise Forbidden(
+            "order.transition_role", role=principal.role.value, from_status=from_status, to=to
+        )
     if rule.get("require_comment") and not comment:
         raise ValidationFailed([FieldError("comment", "comment_required")])
     if not await repo.compare_and_set_status(
@@ -458,12 +541,23 @@ async def transition(
     if rule.get("stock"):
         await _apply_stock(session, order.id, rule["stock"])
     await repo.add_event(
-        session, order_id=order.id, kind="status_changed", from_status=from_status, to_status=to,
-        actor_id=principal.user_id, comment=comment,
+        session,
+        order_id=order.id,
+        kind="status_changed",
+        from_status=from_status,
+        to_status=to,
+        actor_id=principal.user_id,
+        comment=comment,
     )
     await audit.record(
-        session, action="order.transition", actor=principal, entity_type="order", entity_id=order.id,
-        before={"status": from_status}, after={"status": to}, detail=comment,
+        session,
+        action="order.transition",
+        actor=principal,
+        entity_type="order",
+        entity_id=order.id,
+        before={"status": from_status},
+        after={"status": to},
+        detail=comment,
     )
     session.expunge(order)
     return await get_order(session=session, principal=principal, order_id=order.id)
@@ -485,7 +579,9 @@ async def _apply_stock(session: AsyncSession, order_id: int, effect: str) -> Non
         await repo.adjust_stock(session, item_id, -quantity if effect == "deduct" else quantity)
 
 
-async def order_history(*, session: AsyncSession, principal: Principal, order_id: int) -> dict[str, Any]:
+async def order_history(
+    *, session: AsyncSession, principal: Principal, order_id: int
+) -> dict[str, Any]:
     await get_order(session=session, principal=principal, order_id=order_id)
     return {
         "events": await repo.events(session, order_id),

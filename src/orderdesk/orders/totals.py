@@ -25,7 +25,9 @@ class Totals:
     total: Decimal
 
 
-def compute_totals(amounts: Iterable[Decimal], vat_rate: Decimal, prices_include_vat: bool) -> Totals:
+def compute_totals(
+    amounts: Iterable[Decimal], vat_rate: Decimal, prices_include_vat: bool
+) -> Totals:
     """Sum line amounts and apply VAT, either included in prices or added on top."""
     subtotal = money(sum(amounts, Decimal(0)))
     if not vat_rate:

@@ -19,8 +19,15 @@ from orderdesk.orders.schemas import OrderTypeCreate, OrderTypeUpdate
 from orderdesk.orders.workflow import check_workflow
 
 SNAPSHOT = (
-    "name", "number_format", "attribute_schema", "workflow", "books_time_range",
-    "one_active_per_item", "vat_rate", "prices_include_vat", "active",
+    "name",
+    "number_format",
+    "attribute_schema",
+    "workflow",
+    "books_time_range",
+    "one_active_per_item",
+    "vat_rate",
+    "prices_include_vat",
+    "active",
 )
 
 
@@ -45,13 +52,19 @@ async def create_order_type(
     session.add(order_type)
     await session.flush()
     await audit.record(
-        session, action="order_type.create", actor=principal, entity_type="order_type",
-        entity_id=order_type.id, after=_snapshot(order_type),
+        session,
+        action="order_type.create",
+        actor=principal,
+        entity_type="order_type",
+        entity_id=order_type.id,
+        after=_snapshot(order_type),
     )
     return await get_order_type(session=session, principal=principal, type_id=order_type.id)
 
 
-async def get_order_type(*, session: AsyncSession, principal: Principal, type_id: int) -> dict[str, Any]:
+async def get_order_type(
+    *, session: AsyncSession, principal: Principal, type_id: int
+) -> dict[str, Any]:
     """Every signed-in user may read order types (clients need the workflow labels)."""
     row = await repo.get_type_row(session, type_id)
     if row is None:
@@ -66,7 +79,11 @@ async def list_order_types(
 
 
 async def update_order_type(
-    *, session: AsyncSession, principal: Principal, type_id: int, data: OrderTypeUpdate,
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    type_id: int,
+    data: OrderTypeUpdate,
     expected_version: int | None,
 ) -> dict[str, Any]:
     """Change an order type; a workflow may not drop statuses that orders are in."""
@@ -96,8 +113,13 @@ async def update_order_type(
     if audit.diff(before, _snapshot(order_type)):
         order_type.version += 1
         await audit.record(
-            session, action="order_type.update", actor=principal, entity_type="order_type",
-            entity_id=type_id, before=before, after=_snapshot(order_type),
+            session,
+            action="order_type.update",
+            actor=principal,
+            entity_type="order_type",
+            entity_id=type_id,
+            before=before,
+            after=_snapshot(order_type),
         )
     await session.flush()
     return await get_order_type(session=session, principal=principal, type_id=type_id)
@@ -112,6 +134,10 @@ async def delete_order_type(*, session: AsyncSession, principal: Principal, type
         raise Conflict("order_type.in_use")
     await session.delete(order_type)
     await audit.record(
-        session, action="order_type.delete", actor=principal, entity_type="order_type",
-        entity_id=type_id, before={"code": order_type.code},
+        session,
+        action="order_type.delete",
+        actor=principal,
+        entity_type="order_type",
+        entity_id=type_id,
+        before={"code": order_type.code},
     )

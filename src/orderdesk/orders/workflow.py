@@ -1,4 +1,4 @@
-"""Status workflows: statuses, initial, terminal, and transitions with the roles that may take them."""
+"""Status workflows: statuses, initial and terminal ones, transitions with the roles allowed."""
 
 from __future__ import annotations
 
@@ -68,9 +68,12 @@ def check_workflow(workflow: Workflow, prefix: str = "workflow") -> dict[str, An
             errors.append(FieldError(path, "duplicate"))
         seen.add((tr.from_status, tr.to))
     outgoing = {tr.from_status for tr in workflow.transitions}
-    for code in codes:
-        if code not in workflow.terminal and code not in outgoing and len(codes) > 1:
-            errors.append(FieldError(f"{prefix}.statuses", "workflow_dead_end", status=code))
+    if len(codes) > 1:
+        errors.extend(
+            FieldError(f"{prefix}.statuses", "workflow_dead_end", status=code)
+            for code in codes
+            if code not in workflow.terminal and code not in outgoing
+        )
     for i, code in enumerate(workflow.editable or []):
         if code not in known:
             errors.append(FieldError(f"{prefix}.editable.{i}", "workflow_unknown_status"))

@@ -17,8 +17,12 @@ router = APIRouter(prefix="/units", tags=["units"])
 
 @router.get("", response_model=PageOut[UnitOut], summary="List units")
 async def list_units(
-    session: SessionDep, principal: PrincipalDep, page: PageDep,
-    kind: UnitKind | None = None, active: bool | None = None, q: Search = None,
+    session: SessionDep,
+    principal: PrincipalDep,
+    page: PageDep,
+    kind: UnitKind | None = None,
+    active: bool | None = None,
+    q: Search = None,
 ) -> Response:
     result = await service.list_units(
         session=session, principal=principal, page=page, kind=kind, active=active, q=q
@@ -48,7 +52,10 @@ async def update_unit(
     unit_id: int, body: UnitUpdate, request: Request, session: SessionDep, principal: PrincipalDep
 ) -> Response:
     row = await service.update_unit(
-        session=session, principal=principal, unit_id=unit_id, data=body,
+        session=session,
+        principal=principal,
+        unit_id=unit_id,
+        data=body,
         expected_version=if_match_version(request),
     )
     return json_response(row, version=row["version"])

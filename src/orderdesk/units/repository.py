@@ -7,10 +7,25 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orderdesk.core.pagination import Page, PageRequest, finish_page, paginate_statement, search_clause
+from orderdesk.core.pagination import (
+    Page,
+    PageRequest,
+    finish_page,
+    paginate_statement,
+    search_clause,
+)
 from orderdesk.units.models import Unit
 
-COLUMNS = (Unit.id, Unit.code, Unit.name, Unit.kind, Unit.active, Unit.created_at, Unit.updated_at, Unit.version)
+COLUMNS = (
+    Unit.id,
+    Unit.code,
+    Unit.name,
+    Unit.kind,
+    Unit.active,
+    Unit.created_at,
+    Unit.updated_at,
+    Unit.version,
+)
 SORTS = {"id": Unit.id, "code": Unit.code, "name": Unit.name}
 
 
@@ -35,8 +50,13 @@ async def code_taken(session: AsyncSession, code: str, exclude_id: int | None = 
 
 
 async def list_units(
-    session: AsyncSession, page: PageRequest, *, kind: str | None, active: bool | None,
-    q: str | None, only_id: int | None,
+    session: AsyncSession,
+    page: PageRequest,
+    *,
+    kind: str | None,
+    active: bool | None,
+    q: str | None,
+    only_id: int | None,
 ) -> Page:
     conds: list[Any] = []
     if kind:

@@ -29,7 +29,11 @@ async def list_units(
 ) -> Page:
     """Everyone signed in sees units; staff and customers only their own unit's row for staff."""
     ensure(principal, Permission.catalog_read)
-    only = None if principal.sees_all_units or principal.role.value == "customer" else principal.unit_id
+    only = (
+        None
+        if principal.sees_all_units or principal.role.value == "customer"
+        else principal.unit_id
+    )
     if only is None and principal.role.value == "staff":
         only = -1
     return await repo.list_units(session, page, only_id=only, **filters)
@@ -43,7 +47,9 @@ async def get_unit(*, session: AsyncSession, principal: Principal, unit_id: int)
     return row
 
 
-async def create_unit(*, session: AsyncSession, principal: Principal, data: UnitCreate) -> dict[str, Any]:
+async def create_unit(
+    *, session: AsyncSession, principal: Principal, data: UnitCreate
+) -> dict[str, Any]:
     ensure(principal, Permission.units_manage)
     if await repo.code_taken(session, data.code):
         raise ValidationFailed([FieldError("code", "taken")])
@@ -51,14 +57,22 @@ async def create_unit(*, session: AsyncSession, principal: Principal, data: Unit
     session.add(unit)
     await session.flush()
     await audit.record(
-        session, action="unit.create", actor=principal, entity_type="unit", entity_id=unit.id,
+        session,
+        action="unit.create",
+        actor=principal,
+        entity_type="unit",
+        entity_id=unit.id,
         after=_snapshot(unit),
     )
     return await get_unit(session=session, principal=principal, unit_id=unit.id)
 
 
 async def update_unit(
-    *, session: AsyncSession, principal: Principal, unit_id: int, data: UnitUpdate,
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    unit_id: int,
+    data: UnitUpdate,
     expected_version: int | None,
 ) -> dict[str, Any]:
     ensure(principal, Permission.units_manage)
@@ -78,8 +92,13 @@ async def update_unit(
         unit.version += 1
         unit.search_text = search_text(unit.code, unit.name)
         await audit.record(
-            session, action="unit.update", actor=principal, entity_type="unit", entity_id=unit.id,
-            before=before, after=_snapshot(unit),
+            session,
+            action="unit.update",
+            actor=principal,
+            entity_type="unit",
+            entity_id=unit.id,
+            before=before,
+            after=_snapshot(unit),
         )
     await session.flush()
     return await get_unit(session=session, principal=principal, unit_id=unit.id)
