@@ -106,6 +106,8 @@ async def _clean_database(request: pytest.FixtureRequest) -> AsyncIterator[None]
         if conn.dialect.name == "postgresql":
             await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
+            # Self-references (categories.parent_id) would block row-by-row deletes.
+            await conn.execute(text("PRAGMA defer_foreign_keys=ON"))
             for table in tables:
                 await conn.execute(text(f"DELETE FROM {table}"))
             await conn.execute(text("DELETE FROM sqlite_sequence")) if await _has_seq(

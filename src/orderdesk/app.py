@@ -11,6 +11,7 @@ from starlette.middleware.cors import CORSMiddleware
 from orderdesk import __version__
 from orderdesk.container import Container
 from orderdesk.core.errors import install_error_handlers
+from orderdesk.ops.docs import install_docs
 from orderdesk.ops.logging import configure_logging
 from orderdesk.ops.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from orderdesk.settings import Settings
@@ -37,9 +38,12 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         "Каталог, заказы и рабочие процессы для малого бизнеса.",
         lifespan=lifespan,
         debug=settings.debug,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.container = container
     install_error_handlers(app)
+    install_docs(app)
     _mount_routers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:

@@ -128,7 +128,11 @@ def serve(
 async def _load_demo(container: Container, name: str, **kwargs: Any) -> None:
     from orderdesk.blueprints import load_demo
 
-    summary = await load_demo(container, name, **kwargs)
+    try:
+        summary = await load_demo(container, name, **kwargs)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
     if summary is None:
         console.print(f"demo '{name}': the database already has data, nothing loaded")
     else:

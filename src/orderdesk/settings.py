@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me-this-is-not-a-secret-orderdesk-dev"  # noqa: S105
 MIN_SECRET_LENGTH = 32
@@ -42,7 +44,8 @@ class Settings(BaseSettings):
     allow_sqlite_in_production: bool = False
     redis_url: str | None = None
 
-    secret_keys: list[str] = Field(default_factory=lambda: [DEFAULT_SECRET])
+    # NoDecode: the environment may give "a,b" as well as a JSON list; _split_csv reads both.
+    secret_keys: Annotated[list[str], NoDecode] = Field(default_factory=lambda: [DEFAULT_SECRET])
     jwt_issuer: str = "orderdesk"
     jwt_audience: str = "orderdesk-api"
     access_token_ttl_seconds: int = Field(900, ge=30, le=86_400)
@@ -57,7 +60,7 @@ class Settings(BaseSettings):
     login_rate_per_ip: str = "20/minute"
     login_rate_per_username: str = "10/minute"
 
-    cors_origins: list[str] = Field(default_factory=list)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_body_bytes: int = Field(1_048_576, ge=1024)
     idempotency_ttl_hours: int = Field(24, ge=1, le=24 * 30)
 
@@ -67,9 +70,11 @@ class Settings(BaseSettings):
     @field_validator("secret_keys", "cors_origins", mode="before")
     @classmethod
     def _split_csv(cls, value: object) -> object:
-        if isinstance(value, str) and not value.lstrip().startswith("["):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+        if not isinstance(value, str):
+            return value
+        if value.lstrip().startswith("["):
+            return json.loads(value)
+        return [part.strip() for part in value.split(",") if part.strip()]
 
     @cached_property
     def effective_database_url(self) -> str:

@@ -12,13 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orderdesk.audit.models import AuditEntry, FieldChange
 from orderdesk.core.context import request_context
+from orderdesk.core.http import decimal_text
 from orderdesk.core.permissions import Principal
 
 
 def jsonable(value: Any) -> Any:
     """Make a value storable in a JSON column (Decimal and dates become strings)."""
     if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral() else str(value)
+        return decimal_text(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Mapping):
@@ -74,7 +75,7 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, tuple
 
 
 def _kind(old: Any, new: Any) -> str:
-    empty = (None, "", [], {})
+    empty: tuple[Any, ...] = (None, "", [], {})
     if old in empty:
         return "filled"
     if new in empty:

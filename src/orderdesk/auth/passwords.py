@@ -8,6 +8,7 @@ from pathlib import Path
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
+from orderdesk.auth import messages  # noqa: F401  (policy texts, also for the CLI)
 from orderdesk.core.errors import FieldError, ValidationFailed
 from orderdesk.settings import Settings
 

@@ -17,10 +17,13 @@ class RateLimiter:
     """Counts hits per key against a rate such as "10/minute"."""
 
     def __init__(self, redis_url: str | None = None) -> None:
-        uri = "async+memory://"
         if redis_url:
-            uri = "async+" + redis_url if not redis_url.startswith("async+") else redis_url
-        self.storage: Storage = storage_from_string(uri)
+            uri = redis_url if redis_url.startswith("async+") else "async+" + redis_url
+            storage = storage_from_string(uri, implementation="redispy", key_prefix="orderdesk")
+        else:
+            storage = storage_from_string("async+memory://")
+        assert isinstance(storage, Storage)
+        self.storage: Storage = storage
         self._limiter = MovingWindowRateLimiter(self.storage)
 
     async def hit(self, rate: str, *key: str) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orderdesk.auth.models import AuthSession, RefreshToken, User
 from orderdesk.core.pagination import (
+    AnySelect,
     Page,
     PageRequest,
     date_range,
@@ -63,7 +64,7 @@ async def get_user_row(session: AsyncSession, user_id: int) -> dict[str, Any] | 
 
 
 async def exists(session: AsyncSession, column: Any, value: Any, exclude_id: int | None) -> bool:
-    stmt: Select[Any] = select(User.id).where(column == value)
+    stmt: AnySelect = select(User.id).where(column == value)
     if exclude_id is not None:
         stmt = stmt.where(User.id != exclude_id)
     return (await session.execute(stmt.limit(1))).first() is not None

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orderdesk.audit import service as audit
+from orderdesk.auth import messages  # noqa: F401  (user texts, also for the CLI)
 from orderdesk.auth import repository as repo
 from orderdesk.auth.models import User
 from orderdesk.auth.passwords import Passwords
@@ -34,7 +35,7 @@ def snapshot(user: User) -> dict[str, Any]:
     return {field: getattr(user, field) for field in SNAPSHOT_FIELDS}
 
 
-def _search_text(user: User) -> str:
+def user_search_text(user: User) -> str:
     return search_text(user.username, user.email, user.display_name, user.phone, user.telegram_id)
 
 
@@ -65,7 +66,7 @@ async def create_user(
     if data.password is not None:
         passwords.check_policy(data.password, username=data.username)
         user.password_hash = passwords.hash(data.password)
-    user.search_text = _search_text(user)
+    user.search_text = user_search_text(user)
     session.add(user)
     try:
         await session.flush()
@@ -130,7 +131,7 @@ async def update_user(
     changes = audit.diff(before, snapshot(user))
     if changes or data.password is not None:
         user.version += 1
-        user.search_text = _search_text(user)
+        user.search_text = user_search_text(user)
         if user.status != "active" or data.password is not None:
             await repo.revoke_sessions(session, user_id=user.id, reason="admin", now=utcnow())
         await audit.record(

@@ -6,12 +6,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orderdesk.audit.models import FieldChange
 from orderdesk.catalog.models import Category, Item, ItemType
 from orderdesk.core.pagination import (
+    AnySelect,
     Page,
     PageRequest,
     date_range,
@@ -194,7 +195,7 @@ async def count_items_of_type(session: AsyncSession, type_id: int) -> int:
 
 
 async def list_types(session: AsyncSession, page: PageRequest, *, active: bool | None) -> Page:
-    stmt: Select[Any] = select(*TYPE_COLUMNS)
+    stmt: AnySelect = select(*TYPE_COLUMNS)
     if active is not None:
         stmt = stmt.where(ItemType.active == active)
     stmt, key, _ = paginate_statement(
@@ -239,7 +240,7 @@ async def category_has_children(session: AsyncSession, category_id: int) -> bool
 async def list_categories(
     session: AsyncSession, page: PageRequest, *, parent_id: int | None
 ) -> Page:
-    stmt: Select[Any] = select(*CATEGORY_COLUMNS)
+    stmt: AnySelect = select(*CATEGORY_COLUMNS)
     if parent_id is not None:
         stmt = stmt.where(Category.parent_id == parent_id)
     sorts = {"id": Category.id, "name": Category.name, "position": Category.position}

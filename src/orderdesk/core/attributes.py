@@ -126,10 +126,10 @@ def _coerce(spec: dict[str, Any], value: Any) -> Any:
     return _datetime(value)
 
 
-def _text(spec: dict[str, Any], value: Any) -> str:
-    if not isinstance(value, str):
+def _text(spec: dict[str, Any], raw: Any) -> str:
+    if not isinstance(raw, str):
         raise _Invalid("attr_type", type="string")
-    value = value.strip()
+    value = raw.strip()
     limit = int(spec["max"]) if spec.get("max") is not None else MAX_TEXT
     if len(value) > min(limit, MAX_TEXT):
         raise _Invalid("string_too_long")

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from orderdesk.core import messages  # noqa: F401  (registers the catalogue)
+from orderdesk.core.context import request_context
 from orderdesk.core.i18n import t
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -215,14 +216,18 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(exc.status_code, body, dict(exc.headers or {}))
 
     async def unhandled(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled_error", path=request.url.path)
+        # This handler runs outside RequestContextMiddleware, which has already unbound the
+        # request id from the log context and cannot add it to this response: do both here,
+        # since the detail tells the client that the request id finds the error in the logs.
+        request_id = request_context().request_id
+        log.exception("unhandled_error", path=request.url.path, request_id=request_id)
         body = {
             "type": "/problems/internal",
             "title": t("problem.internal"),
             "status": 500,
             "detail": t("problem.internal.detail"),
         }
-        return problem_response(500, body)
+        return problem_response(500, body, {"X-Request-ID": request_id} if request_id else None)
 
     app.add_exception_handler(AppError, app_error)
     app.add_exception_handler(RequestValidationError, validation_error)

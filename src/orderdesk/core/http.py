@@ -32,7 +32,7 @@ def decimal_text(value: Decimal) -> str:
     exponent = normalized.as_tuple().exponent
     if isinstance(exponent, int) and exponent >= -2:
         return str(value.quantize(CENT))
-    return str(normalized)
+    return format(normalized, "f")  # never exponent notation such as 1E-7
 
 
 def _default(value: Any) -> Any:

@@ -35,7 +35,7 @@ def negotiate(accept_language: str | None) -> str:
                 q = float(params.strip()[2:])
             except ValueError:
                 q = 0.0
-        if lang in SUPPORTED and q > best_q:
+        if lang in SUPPORTED and q > 0 and q > best_q:  # q=0 means "not this language"
             best, best_q = lang, q
     return best
 

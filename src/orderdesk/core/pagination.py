@@ -5,16 +5,17 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Select, and_, tuple_
+from sqlalchemy import ColumnElement, Select, TypeDecorator, and_, tuple_
 from sqlalchemy.sql.elements import ColumnClause
 
 from orderdesk.core.errors import FieldError, ValidationFailed
 
+AnySelect = Select[*tuple[Any, ...]]
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
 
@@ -86,16 +87,35 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
         if data["s"] != sort or not isinstance(data["id"], int):
             raise ValueError("cursor for another sort")
         return _decode(data["v"]), data["id"]
-    except (ValueError, KeyError, TypeError, orjson.JSONDecodeError) as exc:
+    except (ValueError, KeyError, TypeError, ArithmeticError, orjson.JSONDecodeError) as exc:
         raise ValidationFailed([FieldError("cursor", "invalid")]) from exc
 
 
+def _python_type(column: Any) -> type | None:
+    kind = getattr(column, "type", None)
+    if isinstance(kind, TypeDecorator):
+        kind = kind.impl_instance
+    try:
+        return kind.python_type if kind is not None else None
+    except NotImplementedError:
+        return None
+
+
+def _check_cursor_value(column: Any, value: Any) -> None:
+    """A cursor comes from the client: its value must fit the sort column (else 422, not 500)."""
+    expected = _python_type(column)
+    wrong_type = expected is not None and value is not None and not isinstance(value, expected)
+    naive = isinstance(value, datetime) and value.tzinfo is None
+    if wrong_type or naive:
+        raise ValidationFailed([FieldError("cursor", "invalid")])
+
+
 def paginate_statement(
-    stmt: Select[Any],
+    stmt: AnySelect,
     page: PageRequest,
     sortable: Mapping[str, ColumnClause[Any] | Any],
     id_column: Any,
-) -> tuple[Select[Any], str, bool]:
+) -> tuple[AnySelect, str, bool]:
     """Apply sort, cursor and limit (+1 to detect a next page); returns (stmt, key, descending)."""
     descending = page.sort.startswith("-")
     key = page.sort.lstrip("-+")
@@ -105,6 +125,8 @@ def paginate_statement(
     column = sortable[key]
     if page.cursor:
         value, last_id = decode_cursor(page.cursor, page.sort)
+        if key != "id":
+            _check_cursor_value(column, value)
         if key == "id":
             cond = id_column < last_id if descending else id_column > last_id
         else:
@@ -131,11 +153,17 @@ def finish_page(rows: list[dict[str, Any]], page: PageRequest, key: str) -> Page
     return Page(items=rows, next_cursor=cursor)
 
 
+def _as_utc(value: datetime) -> datetime:
+    # A plain date or a time without an offset (`?created_from=2026-02-01`) means UTC;
+    # the UTC columns refuse naive values, which would otherwise be a 500.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 def date_range(column: Any, since: datetime | None, until: datetime | None) -> list[Any]:
-    """Conditions for an inclusive-from, exclusive-to date range."""
+    """Conditions for an inclusive-from, exclusive-to date range; naive bounds are UTC."""
     conds = []
     if since is not None:
-        conds.append(column >= since)
+        conds.append(column >= _as_utc(since))
     if until is not None:
-        conds.append(column < until)
+        conds.append(column < _as_utc(until))
     return conds

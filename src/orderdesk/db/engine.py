@@ -63,12 +63,15 @@ def _sqlite_engine(url: str) -> AsyncEngine:
 def session_factories(
     engine: AsyncEngine,
 ) -> tuple[async_sessionmaker[AsyncSession], async_sessionmaker[AsyncSession]]:
-    """Return (read, write) session factories; on SQLite writes begin IMMEDIATE."""
-    read = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-    write_engine = (
-        engine.execution_options(sqlite_begin="IMMEDIATE")
-        if engine.dialect.name == "sqlite"
-        else engine
-    )
+    """Return (read, write) session factories.
+
+    On SQLite writes begin IMMEDIATE. On PostgreSQL reads run in autocommit: a GET does not
+    pay a BEGIN and a ROLLBACK round trip (each statement still sees a consistent snapshot).
+    """
+    if engine.dialect.name == "sqlite":
+        read_engine, write_engine = engine, engine.execution_options(sqlite_begin="IMMEDIATE")
+    else:
+        read_engine, write_engine = engine.execution_options(isolation_level="AUTOCOMMIT"), engine
+    read = async_sessionmaker(read_engine, expire_on_commit=False, autoflush=False)
     write = async_sessionmaker(write_engine, expire_on_commit=False, autoflush=False)
     return read, write

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer, Numeric, TypeDecorator
@@ -31,9 +31,8 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        parsed: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 class Money(TypeDecorator[Decimal]):
@@ -57,7 +56,8 @@ class Money(TypeDecorator[Decimal]):
             return None
         value = Decimal(value)
         if dialect.name == "sqlite":
-            return int((value * self._SCALE).to_integral_value())
+            # Ties away from zero, as PostgreSQL rounds NUMERIC, so both store the same amount.
+            return int((value * self._SCALE).to_integral_value(rounding=ROUND_HALF_UP))
         return value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:

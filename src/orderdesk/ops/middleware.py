@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 import uuid
@@ -38,6 +39,26 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return str(value.decode("latin-1"))
     return None
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route as a template with its router prefix, e.g. /api/v1/users/{user_id}."""
+    route = scope.get("route")
+    template = getattr(route, "path_format", None) or getattr(route, "path", None)
+    if not isinstance(template, str):
+        return "<unmatched>"
+    path = str(scope.get("path", ""))
+    regex = getattr(route, "path_regex", None)
+    if regex is None or regex.match(path):
+        return template
+    # Recent FastAPI puts the included router's own route, without the include
+    # prefix, into scope["route"]: the prefix is the path up to where the route matches.
+    start = path.find("/", 1)
+    while start != -1:
+        if regex.match(path[start:]):
+            return path[:start] + template
+        start = path.find("/", start + 1)
+    return template
 
 
 class RequestContextMiddleware:
@@ -85,10 +106,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_wrapper)
         finally:
             elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            template = (
-                getattr(route, "path_format", None) or getattr(route, "path", None) or "<unmatched>"
-            )
+            template = route_template(scope)
             method = scope.get("method", "")
             REQUESTS.labels(method, template, str(status)).inc()
             LATENCY.labels(method, template).observe(elapsed)
@@ -124,28 +142,32 @@ class BodySizeLimitMiddleware:
                 await self._reject(scope, receive, send)
                 return
         received = 0
-        started = False
+        exceeded = started = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    exceeded = True
                     raise PayloadTooLarge("problem.too_large.detail", limit=self.max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if exceeded:
+                # The app's own answer to the cut-off body (FastAPI turns the error raised
+                # while reading into a 400) is dropped; the client gets the 413 below.
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
-        try:
+        with contextlib.suppress(PayloadTooLarge):
             await self.app(scope, limited_receive, tracking_send)
-        except PayloadTooLarge:
-            if not started:
-                await self._reject(scope, receive, send)
+        if exceeded and not started:
+            await self._reject(scope, receive, send)
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
         error = PayloadTooLarge("problem.too_large.detail", limit=self.max_bytes)

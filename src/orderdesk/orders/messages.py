@@ -97,5 +97,9 @@ register(
             "ru": "Укажите часовой пояс, например 2026-05-01T10:00:00+03:00",
         },
         "field.comment_required": {"en": "A comment is required", "ru": "Нужен комментарий"},
+        "field.amount_too_large": {
+            "en": "The amount is too large",
+            "ru": "Слишком большая сумма",
+        },
     }
 )

@@ -77,6 +77,7 @@ class Order(IdMixin, TimestampMixin, Base):
     created_by_id: Mapped[int | None] = mapped_column(
         BigIntPK, ForeignKey("users.id", ondelete="SET NULL")
     )
+    stock_deducted: Mapped[bool] = mapped_column(Boolean, default=False)
     search_text: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(default=1)
 

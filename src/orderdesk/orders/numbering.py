@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from string import Formatter
 
 from orderdesk.core.errors import FieldError, ValidationFailed
 
@@ -12,10 +13,12 @@ _SAMPLE = {"seq": 1, "year": 2026, "yy": "26", "month": "01"}
 def check_number_format(fmt: str) -> None:
     """Reject formats without {seq} or with unknown placeholders."""
     try:
+        # Only bare names: "{seq[0]}" or "{month.upper}" would fail or render garbage later.
+        names = {name for _, name, _, _ in Formatter().parse(fmt) if name is not None}
         rendered = fmt.format(**_SAMPLE)
-    except (KeyError, ValueError, IndexError, AttributeError) as exc:
+    except (KeyError, ValueError, IndexError, AttributeError, TypeError) as exc:
         raise ValidationFailed([FieldError("number_format", "number_format")]) from exc
-    if "{seq" not in fmt or len(rendered) > 64:
+    if "seq" not in names or not names <= _SAMPLE.keys() or len(rendered) > 64:
         raise ValidationFailed([FieldError("number_format", "number_format")])
 
 

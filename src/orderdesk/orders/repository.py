@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orderdesk.auth.models import User
 from orderdesk.catalog.models import Item
 from orderdesk.core.pagination import (
+    AnySelect,
     Page,
     PageRequest,
     date_range,
@@ -185,14 +186,18 @@ async def list_orders(
 
 async def next_number(session: AsyncSession, order_type_id: int, period: str) -> int:
     """Atomically take the next sequence value for a type and period."""
-    dialect = session.bind.dialect.name
-    stmt_factory = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = stmt_factory(OrderCounter).values(order_type_id=order_type_id, period=period, value=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[OrderCounter.order_type_id, OrderCounter.period],
-        set_={"value": OrderCounter.value + 1},
-    ).returning(OrderCounter.value)
-    return int((await session.execute(stmt)).scalar_one())
+    values = {"order_type_id": order_type_id, "period": period, "value": 1}
+    target = [OrderCounter.order_type_id, OrderCounter.period]
+    bump = {"value": OrderCounter.value + 1}
+    make_insert: Any = (
+        pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    )
+    stmt = (
+        make_insert(OrderCounter)
+        .values(**values)
+        .on_conflict_do_update(index_elements=target, set_=bump)
+    )
+    return int((await session.execute(stmt.returning(OrderCounter.value))).scalar_one())
 
 
 async def insert_lines(session: AsyncSession, order_id: int, lines: list[dict[str, Any]]) -> None:
@@ -282,7 +287,7 @@ async def active_orders_with_item(
     if overlapping is not None:
         starts, ends = overlapping
         conds.append(and_(Order.starts_at < ends, Order.ends_at > starts))
-    stmt: Select[Any] = (
+    stmt: AnySelect = (
         select(Order.id).join(OrderLine, OrderLine.order_id == Order.id).where(*conds).limit(1)
     )
     return (await session.execute(stmt)).first() is not None
@@ -316,7 +321,7 @@ async def get_type_row(session: AsyncSession, type_id: int) -> dict[str, Any] | 
 
 
 async def list_types(session: AsyncSession, page: PageRequest, *, active: bool | None) -> Page:
-    stmt: Select[Any] = select(*TYPE_COLUMNS)
+    stmt: AnySelect = select(*TYPE_COLUMNS)
     if active is not None:
         stmt = stmt.where(OrderType.active == active)
     sorts = {"id": OrderType.id, "code": OrderType.code}
@@ -340,3 +345,13 @@ async def external_ref_taken(session: AsyncSession, source: str | None, ref: str
     )
     stmt = select(Order.id).where(source_cond, Order.external_ref == ref).limit(1)
     return (await session.execute(stmt)).first() is not None
+
+
+async def set_stock_deducted(session: AsyncSession, order_id: int, deducted: bool) -> None:
+    stmt = (
+        update(Order)
+        .where(Order.id == order_id)
+        .values(stock_deducted=deducted)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(stmt)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,11 +18,12 @@ from orderdesk.core.pagination import Page, PageRequest, search_text
 from orderdesk.core.permissions import Permission, Principal, Role, ensure
 from orderdesk.db.types import utcnow
 from orderdesk.orders import repository as repo
+from orderdesk.orders import stock
 from orderdesk.orders.messages import ORDER_NOT_FOUND
 from orderdesk.orders.models import Order, OrderType
 from orderdesk.orders.numbering import period_of, render_number
 from orderdesk.orders.schemas import LineIn, LineUpdate, OrderCreate, OrderUpdate
-from orderdesk.orders.totals import compute_totals, line_amount
+from orderdesk.orders.totals import MAX_AMOUNT, Totals, compute_totals, line_amount
 from orderdesk.orders.workflow import allowed_transitions, find_transition, is_editable
 from orderdesk.units import repository as units_repo
 
@@ -130,6 +130,10 @@ async def _build_lines(
             errors.append(FieldError(f"{path}.{problem[0]}", problem[1]))
             continue
         unit_price = line.unit_price if line.unit_price is not None else item.price  # type: ignore[union-attr]
+        amount = line_amount(line.quantity, unit_price, line.coefficient)
+        if amount > MAX_AMOUNT:
+            errors.append(FieldError(f"{path}.quantity", "amount_too_large"))
+            continue
         built.append(
             {
                 "position": index,
@@ -140,7 +144,7 @@ async def _build_lines(
                 "quantity": line.quantity,
                 "unit_price": unit_price,
                 "coefficient": line.coefficient,
-                "amount": line_amount(line.quantity, unit_price, line.coefficient),
+                "amount": amount,
             }
         )
     if errors:
@@ -168,15 +172,14 @@ def _line_problem(
     return None
 
 
-def _check_stock(lines: list[dict[str, Any]], items: dict[int, Item]) -> None:
-    needed: dict[int, Decimal] = {}
-    for line in lines:
-        if line["item_id"] is not None:
-            needed[line["item_id"]] = needed.get(line["item_id"], Decimal(0)) + line["quantity"]
-    for item_id, quantity in needed.items():
-        item = items[item_id]
-        if item.stock is not None and item.stock < quantity:
-            raise Conflict("order.stock_short", name=item.name, left=audit.jsonable(item.stock))
+def _totals(order_type: OrderType, lines: list[dict[str, Any]]) -> Totals:
+    """Totals of the lines, refused when they would not fit the order's money columns."""
+    totals = compute_totals(
+        (line["amount"] for line in lines), order_type.vat_rate, order_type.prices_include_vat
+    )
+    if totals.total > MAX_AMOUNT:
+        raise ValidationFailed([FieldError("lines", "amount_too_large")])
+    return totals
 
 
 async def _check_exclusivity(
@@ -232,7 +235,7 @@ async def create_order(
     if unit_id is None:
         units = {items[line["item_id"]].unit_id for line in lines if line["item_id"]}
         unit_id = units.pop() if len(units) == 1 else None
-    _check_stock(lines, items)
+    stock.ensure_available(stock.quantities(lines), items)
     await _check_exclusivity(
         session, order_type, lines, items, customer_id, data.starts_at, data.ends_at
     )
@@ -240,9 +243,7 @@ async def create_order(
         session, data.external_source, data.external_ref
     ):
         raise Conflict("order.external_ref_taken", ref=data.external_ref)
-    totals = compute_totals(
-        (line["amount"] for line in lines), order_type.vat_rate, order_type.prices_include_vat
-    )
+    totals = _totals(order_type, lines)
     now = utcnow()
     seq = await repo.next_number(session, order_type.id, period_of(order_type.number_format, now))
     order = Order(
@@ -266,7 +267,7 @@ async def create_order(
         created_at=now,
         updated_at=now,
     )
-    order.search_text = _order_search_text(order, lines)
+    order.search_text = order_search_text(order, lines)
     session.add(order)
     await session.flush()
     await repo.insert_lines(session, order.id, lines)
@@ -289,7 +290,7 @@ async def create_order(
     return await get_order(session=session, principal=principal, order_id=order.id)
 
 
-def _order_search_text(order: Order, lines: list[dict[str, Any]]) -> str:
+def order_search_text(order: Order, lines: list[dict[str, Any]]) -> str:
     names = " ".join(str(line["name"]) for line in lines[:20])
     return search_text(order.number, order.external_ref, order.note[:300], names)
 
@@ -316,18 +317,19 @@ async def _finish_edit(
     order_type: OrderType,
     before: dict[str, Any],
     lines: list[dict[str, Any]],
+    old_lines: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Recompute totals, bump the version, and record what changed field by field."""
-    totals = compute_totals(
-        (line["amount"] for line in lines), order_type.vat_rate, order_type.prices_include_vat
-    )
+    """Keep stock right, recompute totals, bump the version, record changes field by field."""
+    if old_lines is not None:
+        await stock.after_edit(session, deducted=order.stock_deducted, old=old_lines, new=lines)
+    totals = _totals(order_type, lines)
     order.subtotal, order.vat_amount, order.total = totals.subtotal, totals.vat_amount, totals.total
     after = _snapshot(order, lines)
     changes = audit.diff(before, after)
     if changes:
         order.version += 1
         order.updated_at = utcnow()
-        order.search_text = _order_search_text(order, lines)
+        order.search_text = order_search_text(order, lines)
         await repo.add_event(session, order_id=order.id, kind="updated", actor_id=principal.user_id)
         await audit.record(
             session,
@@ -380,7 +382,6 @@ async def update_order(
     lines = current
     if data.lines is not None:
         lines, items = await _build_lines(session, principal, order.currency, data.lines)
-        _check_stock(lines, items)
         await repo.delete_lines(session, order.id)
         await repo.insert_lines(session, order.id, lines)
     elif order_type.books_time_range or order_type.one_active_per_item:
@@ -398,7 +399,8 @@ async def update_order(
             order.ends_at,
             exclude_order_id=order.id,
         )
-    return await _finish_edit(session, principal, order, order_type, before, lines)
+    changed_lines = current if data.lines is not None else None
+    return await _finish_edit(session, principal, order, order_type, before, lines, changed_lines)
 
 
 async def add_line(
@@ -412,11 +414,12 @@ async def add_line(
     order, order_type = await _load_editable(session, principal, order_id, expected_version)
     current = await repo.get_lines(session, order.id)
     before = _snapshot(order, current)
-    built, items = await _build_lines(session, principal, order.currency, [data], prefix="line")
-    _check_stock(built, items)
+    built, _ = await _build_lines(session, principal, order.currency, [data], prefix="line")
     built[0]["position"] = max((line["position"] for line in current), default=-1) + 1
     await repo.insert_lines(session, order.id, built)
-    return await _finish_edit(session, principal, order, order_type, before, current + built)
+    return await _finish_edit(
+        session, principal, order, order_type, before, current + built, current
+    )
 
 
 async def update_line(
@@ -439,10 +442,11 @@ async def update_line(
         if value is not None:
             setattr(line, field, value)
     line.amount = line_amount(line.quantity, line.unit_price, line.coefficient)
+    if line.amount > MAX_AMOUNT:
+        raise ValidationFailed([FieldError("quantity", "amount_too_large")])
     await session.flush()
-    return await _finish_edit(
-        session, principal, order, order_type, before, await repo.get_lines(session, order.id)
-    )
+    lines = await repo.get_lines(session, order.id)
+    return await _finish_edit(session, principal, order, order_type, before, lines, current)
 
 
 async def delete_line(
@@ -461,9 +465,8 @@ async def delete_line(
         raise NotFound("order.line_not_found", id=line_id)
     await session.delete(line_objects[line_id])
     await session.flush()
-    return await _finish_edit(
-        session, principal, order, order_type, before, await repo.get_lines(session, order.id)
-    )
+    lines = await repo.get_lines(session, order.id)
+    return await _finish_edit(session, principal, order, order_type, before, lines, current)
 
 
 async def delete_order(
@@ -538,8 +541,7 @@ async def transition(
     ):
         status = await repo.current_status(session, order.id)
         raise Conflict("order.status_changed", status=status)
-    if rule.get("stock"):
-        await _apply_stock(session, order.id, rule["stock"])
+    await _stock_effect(session, order, rule.get("stock"))
     await repo.add_event(
         session,
         order_id=order.id,
@@ -563,20 +565,14 @@ async def transition(
     return await get_order(session=session, principal=principal, order_id=order.id)
 
 
-async def _apply_stock(session: AsyncSession, order_id: int, effect: str) -> None:
-    lines = await repo.get_lines(session, order_id)
-    needed: dict[int, Decimal] = {}
-    for line in lines:
-        if line["item_id"] is not None:
-            needed[line["item_id"]] = needed.get(line["item_id"], Decimal(0)) + line["quantity"]
-    items = await repo.lock_items(session, list(needed))
-    for item_id, quantity in needed.items():
-        item = items.get(item_id)
-        if item is None or item.stock is None:
-            continue
-        if effect == "deduct" and item.stock < quantity:
-            raise Conflict("order.stock_short", name=item.name, left=audit.jsonable(item.stock))
-        await repo.adjust_stock(session, item_id, -quantity if effect == "deduct" else quantity)
+async def _stock_effect(session: AsyncSession, order: Order, effect: str | None) -> None:
+    """Deduct once, return only what was deducted; the order remembers which applies."""
+    take = effect == "deduct" and not order.stock_deducted
+    give = effect == "return" and order.stock_deducted
+    if take or give:
+        needed = stock.quantities(await repo.get_lines(session, order.id))
+        await stock.move(session, needed, sign=-1 if take else +1)
+        await repo.set_stock_deducted(session, order.id, take)
 
 
 async def order_history(

@@ -8,6 +8,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
+# The largest amount a Money column (18 digits, 4 after the point) can store.
+MAX_AMOUNT = Decimal("99999999999999.99")
 
 
 def money(value: Decimal) -> Decimal:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 17:54:10.642273
+Create Date: 2026-11-25 18:23:53.635689
 """
 
 from collections.abc import Sequence
@@ -427,6 +427,7 @@ def upgrade() -> None:
         sa.Column(
             "created_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
+        sa.Column("stock_deducted", sa.Boolean(), nullable=False),
         sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column(
