@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DB = "orderdesk_bench"
+PG_BENCH = f"postgresql://postgres@127.0.0.1:5432/{DB}"
 SECRET = "benchmark-secret-key-that-is-long-enough-123456"
 PASSWORD = "Load-Test-Passphrase-77"
 ORDERDESK_PORT, BASELINE_PORT = 18101, 18102
@@ -43,7 +44,10 @@ class Result:
 
 
 def sh(*args: str, env: dict[str, str] | None = None) -> str:
-    return subprocess.run(args, check=True, capture_output=True, text=True, env=env).stdout
+    done = subprocess.run(args, capture_output=True, text=True, env=env)
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(args[:3])} failed:\n{done.stdout}{done.stderr}")
+    return done.stdout
 
 
 def ensure_wrk() -> str:
@@ -135,7 +139,7 @@ def login() -> str:
 def first_item_id() -> int:
     out = sh(
         "psql",
-        PG_ADMIN.replace("/postgres", f"/{DB}"),
+        PG_BENCH,
         "-tAc",
         "SELECT id FROM items WHERE status='active' AND (stock IS NULL OR stock > 1000000) "
         "ORDER BY id LIMIT 1",
@@ -145,7 +149,7 @@ def first_item_id() -> int:
     # give one item effectively unlimited stock so creates never run out
     out = sh(
         "psql",
-        PG_ADMIN.replace("/postgres", f"/{DB}"),
+        PG_BENCH,
         "-tAc",
         "UPDATE items SET stock = NULL WHERE id = (SELECT min(id) FROM items "
         "WHERE status='active') RETURNING id",
@@ -162,7 +166,13 @@ def lua_script(kind: str, token: str, max_order: int, item_id: int) -> str:
         )
     if kind == "list":
         return auth + "wrk.path = '/api/v1/orders?limit=50'\n"
-    body = json.dumps({"order_type": "order", "lines": [{"item_id": item_id, "quantity": "1"}]})
+    body = json.dumps(
+        {
+            "order_type": "order",
+            "attributes": {"delivery_type": "pickup"},
+            "lines": [{"item_id": item_id, "quantity": "1"}],
+        }
+    )
     return auth + (
         "wrk.method = 'POST'\nwrk.headers['Content-Type'] = 'application/json'\n"
         f"wrk.body = '{body}'\n"
@@ -192,14 +202,19 @@ def run_wrk(wrk: str, port: int, script: str, connections: int, duration: int) -
 
 
 def _ms(text: str) -> float:
-    value, unit = re.match(r"([\d.]+)(\w+)", text).groups()  # type: ignore[union-attr]
+    found = re.match(r"([\d.]+)(\w+)", text)
+    if found is None:
+        raise RuntimeError(f"unexpected wrk latency {text!r}")
+    value, unit = found.groups()
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
 def parse_wrk(out: str) -> Result:
+    if "Requests/sec" not in out or "50%" not in out:
+        raise RuntimeError(f"unexpected wrk output:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     errors = int(re.search(r"BADSTATUS (\d+)", out).group(1))  # type: ignore[union-attr]
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
@@ -225,6 +240,9 @@ def main() -> None:
         "ORDERDESK_LOG_LEVEL": "WARNING",
         "ORDERDESK_ACCESS_TOKEN_TTL_SECONDS": "7200",
         "ORDERDESK_LOGIN_RATE_PER_IP": "1000/minute",
+        # the same pool as the baseline's asyncpg pool (40 connections, no churn)
+        "ORDERDESK_DATABASE_POOL_SIZE": "40",
+        "ORDERDESK_DATABASE_MAX_OVERFLOW": "0",
         "BASELINE_DSN": f"postgresql://postgres@127.0.0.1:5432/{DB}",
         "BASELINE_SECRET": SECRET,
     }

@@ -153,8 +153,9 @@ async def create_order(request: Request) -> Response:
             order_id = await conn.fetchval(
                 "INSERT INTO orders (order_type_id, number, status, customer_id, channel, currency,"
                 " subtotal, vat_amount, total, attributes, note, created_by_id, search_text,"
-                " version, created_at, updated_at)"
-                " VALUES ($1, $2, $3, $4, 'api', $5, $6, 0, $6, '{}', '', $4, '', 1, now(), now())"
+                " stock_deducted, version, created_at, updated_at)"
+                " VALUES ($1, $2, $3, $4, 'api', $5, $6, 0, $6, '{\"delivery_type\": \"pickup\"}',"
+                " '', $4, '', false, 1, now(), now())"
                 " RETURNING id",
                 otype["id"],
                 f"B-{seq:08d}",

@@ -39,8 +39,8 @@ class Settings(BaseSettings):
     debug: bool = False
     data_dir: Path = Path("orderdesk-data")
     database_url: str = ""
-    database_pool_size: int = Field(20, ge=1, le=500)
-    database_max_overflow: int = Field(20, ge=0, le=500)
+    database_pool_size: int = Field(30, ge=1, le=500)
+    database_max_overflow: int = Field(10, ge=0, le=500)
     allow_sqlite_in_production: bool = False
     redis_url: str | None = None
 

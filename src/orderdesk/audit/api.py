@@ -7,33 +7,16 @@ from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import select
 from starlette.responses import Response
 
-from orderdesk.audit.models import AuditEntry
+from orderdesk.audit import repository as repo
 from orderdesk.core.deps import PrincipalDep, SessionDep
 from orderdesk.core.http import json_response
 from orderdesk.core.listing import PageDep
-from orderdesk.core.pagination import date_range, finish_page, paginate_statement
 from orderdesk.core.permissions import Permission, ensure
 from orderdesk.core.schemas import PageOut
 
 router = APIRouter(prefix="/audit", tags=["audit"])
-COLUMNS = (
-    AuditEntry.id,
-    AuditEntry.at,
-    AuditEntry.actor_id,
-    AuditEntry.actor_label,
-    AuditEntry.action,
-    AuditEntry.entity_type,
-    AuditEntry.entity_id,
-    AuditEntry.success,
-    AuditEntry.ip,
-    AuditEntry.request_id,
-    AuditEntry.before,
-    AuditEntry.after,
-    AuditEntry.detail,
-)
 
 
 class AuditOut(BaseModel):
@@ -66,21 +49,15 @@ async def list_audit(
     until: datetime | None = None,
 ) -> Response:
     ensure(principal, Permission.audit_read)
-    conds: list[Any] = date_range(AuditEntry.at, since, until)
-    for column, value in (
-        (AuditEntry.action, action),
-        (AuditEntry.actor_id, actor_id),
-        (AuditEntry.entity_type, entity_type),
-        (AuditEntry.entity_id, entity_id),
-        (AuditEntry.success, success),
-    ):
-        if value is not None:
-            conds.append(column == value)
-    stmt, key, _ = paginate_statement(
-        select(*COLUMNS).where(*conds),
+    result = await repo.list_entries(
+        session,
         page,
-        {"id": AuditEntry.id, "at": AuditEntry.at},
-        AuditEntry.id,
+        since=since,
+        until=until,
+        action=action,
+        actor_id=actor_id,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        success=success,
     )
-    rows = [dict(r._mapping) for r in await session.execute(stmt)]
-    return json_response(finish_page(rows, page, key).as_dict())
+    return json_response(result.as_dict())

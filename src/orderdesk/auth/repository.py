@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orderdesk.auth.models import AuthSession, RefreshToken, User
@@ -18,6 +18,7 @@ from orderdesk.core.pagination import (
     paginate_statement,
     search_clause,
 )
+from orderdesk.db.query import Prepared, fetch_all, fetch_one
 
 USER_COLUMNS = (
     User.id,
@@ -59,8 +60,7 @@ async def get_user_by_login(session: AsyncSession, login: str) -> User | None:
 
 
 async def get_user_row(session: AsyncSession, user_id: int) -> dict[str, Any] | None:
-    row = (await session.execute(select(*USER_COLUMNS).where(User.id == user_id))).first()
-    return dict(row._mapping) if row else None
+    return await fetch_one(session, select(*USER_COLUMNS).where(User.id == user_id))
 
 
 async def exists(session: AsyncSession, column: Any, value: Any, exclude_id: int | None) -> bool:
@@ -97,28 +97,29 @@ async def list_users(
     if (found := search_clause(User.search_text, q)) is not None:
         conds.append(found)
     stmt, key, _ = paginate_statement(stmt.where(*conds), page, USER_SORTS, User.id)
-    rows = [dict(r._mapping) for r in await session.execute(stmt)]
+    rows = await fetch_all(session, stmt)
     return finish_page(rows, page, key)
+
+
+_PRINCIPAL = Prepared(
+    select(
+        User.role,
+        User.unit_id,
+        User.status,
+        User.username,
+        AuthSession.revoked_at,
+        AuthSession.expires_at,
+    )
+    .join(AuthSession, AuthSession.user_id == User.id)
+    .where(User.id == bindparam("user_id"), AuthSession.id == bindparam("session_id"))
+)
 
 
 async def session_principal_row(
     session: AsyncSession, *, user_id: int, session_id: int
 ) -> dict[str, Any] | None:
-    """The user and login session behind an access token, in one query."""
-    stmt = (
-        select(
-            User.role,
-            User.unit_id,
-            User.status,
-            User.username,
-            AuthSession.revoked_at,
-            AuthSession.expires_at,
-        )
-        .join(AuthSession, AuthSession.user_id == User.id)
-        .where(User.id == user_id, AuthSession.id == session_id)
-    )
-    row = (await session.execute(stmt)).first()
-    return dict(row._mapping) if row else None
+    """The user and login session behind an access token, in one query (runs per request)."""
+    return await _PRINCIPAL.one(session, user_id=user_id, session_id=session_id)
 
 
 async def get_refresh_token(session: AsyncSession, token_hash: str) -> RefreshToken | None:

@@ -21,6 +21,7 @@ from orderdesk.core.pagination import (
     search_clause,
 )
 from orderdesk.core.permissions import Principal, Role
+from orderdesk.db.query import fetch_all, fetch_one
 
 ITEM_COLUMNS = (
     Item.id,
@@ -85,8 +86,7 @@ async def get_item_row(
     session: AsyncSession, item_id: int, principal: Principal
 ) -> dict[str, Any] | None:
     stmt = select(*ITEM_COLUMNS).where(Item.id == item_id, *item_scope(principal))
-    row = (await session.execute(stmt)).first()
-    return dict(row._mapping) if row else None
+    return await fetch_one(session, stmt)
 
 
 async def get_item(session: AsyncSession, item_id: int, principal: Principal) -> Item | None:
@@ -147,7 +147,7 @@ async def list_items(
     stmt, key, _ = paginate_statement(
         select(*ITEM_COLUMNS).where(*conds), page, ITEM_SORTS, Item.id
     )
-    return finish_page([dict(r._mapping) for r in await session.execute(stmt)], page, key)
+    return finish_page(await fetch_all(session, stmt), page, key)
 
 
 async def field_history(
@@ -168,7 +168,7 @@ async def field_history(
         .order_by(FieldChange.id)
         .limit(1000)
     )
-    return [dict(r._mapping) for r in await session.execute(stmt)]
+    return await fetch_all(session, stmt)
 
 
 # item types
@@ -179,8 +179,7 @@ async def get_type(session: AsyncSession, type_id: int) -> ItemType | None:
 
 
 async def get_type_row(session: AsyncSession, type_id: int) -> dict[str, Any] | None:
-    row = (await session.execute(select(*TYPE_COLUMNS).where(ItemType.id == type_id))).first()
-    return dict(row._mapping) if row else None
+    return await fetch_one(session, select(*TYPE_COLUMNS).where(ItemType.id == type_id))
 
 
 async def type_code_taken(session: AsyncSession, code: str) -> bool:
@@ -201,7 +200,7 @@ async def list_types(session: AsyncSession, page: PageRequest, *, active: bool |
     stmt, key, _ = paginate_statement(
         stmt, page, {"id": ItemType.id, "code": ItemType.code}, ItemType.id
     )
-    return finish_page([dict(r._mapping) for r in await session.execute(stmt)], page, key)
+    return finish_page(await fetch_all(session, stmt), page, key)
 
 
 # categories
@@ -213,8 +212,7 @@ async def get_category(session: AsyncSession, category_id: int) -> Category | No
 
 async def get_category_row(session: AsyncSession, category_id: int) -> dict[str, Any] | None:
     stmt = select(*CATEGORY_COLUMNS).where(Category.id == category_id)
-    row = (await session.execute(stmt)).first()
-    return dict(row._mapping) if row else None
+    return await fetch_one(session, stmt)
 
 
 async def category_name_taken(
@@ -245,4 +243,4 @@ async def list_categories(
         stmt = stmt.where(Category.parent_id == parent_id)
     sorts = {"id": Category.id, "name": Category.name, "position": Category.position}
     stmt, key, _ = paginate_statement(stmt, page, sorts, Category.id)
-    return finish_page([dict(r._mapping) for r in await session.execute(stmt)], page, key)
+    return finish_page(await fetch_all(session, stmt), page, key)

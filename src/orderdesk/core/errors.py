@@ -197,6 +197,16 @@ def http_problem(status: int, detail: str | None = None) -> dict[str, Any]:
     return body
 
 
+def internal_error_body() -> dict[str, Any]:
+    """The body of every 500: no exception text, only where to look (the request id)."""
+    return {
+        "type": "/problems/internal",
+        "title": t("problem.internal"),
+        "status": 500,
+        "detail": t("problem.internal.detail"),
+    }
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Render every error as problem+json; unknown exceptions become a bare 500."""
 
@@ -216,18 +226,12 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(exc.status_code, body, dict(exc.headers or {}))
 
     async def unhandled(request: Request, exc: Exception) -> Response:
-        # This handler runs outside RequestContextMiddleware, which has already unbound the
-        # request id from the log context and cannot add it to this response: do both here,
-        # since the detail tells the client that the request id finds the error in the logs.
+        # A last resort: RequestContextMiddleware normally answers unhandled errors itself
+        # (with its headers). This one runs outside it, so it adds the request id on its own.
         request_id = request_context().request_id
         log.exception("unhandled_error", path=request.url.path, request_id=request_id)
-        body = {
-            "type": "/problems/internal",
-            "title": t("problem.internal"),
-            "status": 500,
-            "detail": t("problem.internal.detail"),
-        }
-        return problem_response(500, body, {"X-Request-ID": request_id} if request_id else None)
+        headers = {"X-Request-ID": request_id} if request_id else None
+        return problem_response(500, internal_error_body(), headers)
 
     app.add_exception_handler(AppError, app_error)
     app.add_exception_handler(RequestValidationError, validation_error)

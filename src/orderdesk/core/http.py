@@ -108,11 +108,16 @@ async def idempotent(
     if found is not None:
         if found.request_hash != digest or found.path != request.url.path:
             raise Conflict("http.idempotency_mismatch")
+        headers = {"Idempotent-Replayed": "true"}
+        stored = orjson.loads(found.response_body)
+        version = stored.get("version") if isinstance(stored, dict) else None
+        if isinstance(version, int):
+            headers["ETag"] = etag(version)
         return Response(
             found.response_body.encode(),
             status_code=found.status_code,
             media_type="application/json",
-            headers={"Idempotent-Replayed": "true"},
+            headers=headers,
         )
     status, body, version = await create()
     payload = dumps(body)

@@ -11,7 +11,7 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orderdesk.core.context import RequestContext, set_request_context
-from orderdesk.core.errors import PayloadTooLarge, problem_response
+from orderdesk.core.errors import PayloadTooLarge, internal_error_body, problem_response
 from orderdesk.core.i18n import negotiate, set_locale
 from orderdesk.ops.metrics import LATENCY, REQUESTS
 
@@ -89,10 +89,12 @@ class RequestContextMiddleware:
         path = scope.get("path", "")
         csp = DOCS_CSP if path.startswith(("/docs", "/redoc", "/static")) else API_CSP
 
+        status_sent = False
+
         async def send_wrapper(message: Message) -> None:
-            nonlocal status
+            nonlocal status, status_sent
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, status_sent = message["status"], True
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 headers.extend(SECURITY_HEADERS)
@@ -103,7 +105,15 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_wrapper)
+            try:
+                await self.app(scope, receive, send_wrapper)
+            except Exception:
+                if status_sent:
+                    raise
+                # Answer here rather than in Starlette's outer error middleware, so a 500 too
+                # carries the request id and the security headers.
+                log.exception("unhandled_error", path=path)
+                await problem_response(500, internal_error_body())(scope, receive, send_wrapper)
         finally:
             elapsed = time.perf_counter() - started
             template = route_template(scope)

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +23,7 @@ from orderdesk.core.pagination import (
     search_clause,
 )
 from orderdesk.core.permissions import Principal, Role
+from orderdesk.db.query import Prepared, fetch_all, fetch_one
 from orderdesk.db.types import utcnow
 from orderdesk.orders.models import Order, OrderCounter, OrderEvent, OrderLine, OrderType
 
@@ -93,30 +94,41 @@ def order_scope(principal: Principal) -> list[ColumnElement[bool]]:
     if principal.role is Role.customer:
         return [Order.customer_id == principal.user_id]
     if principal.role is Role.staff:
+        # `== None` renders IS NULL: staff without a unit work on the orders without one.
         return [Order.unit_id == principal.unit_id]
     return []
+
+
+# Statements of the hottest reads, built once: no expression building per request.
+_BY_ID = select(*ORDER_COLUMNS).where(Order.id == bindparam("order_id"))
+_BY_ID_ANY = Prepared(_BY_ID)
+_BY_ID_SCOPED = {
+    Role.customer: Prepared(_BY_ID.where(Order.customer_id == bindparam("scope"))),
+    Role.staff: Prepared(_BY_ID.where(Order.unit_id == bindparam("scope"))),
+}
+_BY_ID_NO_UNIT = Prepared(_BY_ID.where(Order.unit_id.is_(None)))
+_LINES = Prepared(
+    select(*LINE_COLUMNS)
+    .where(OrderLine.order_id == bindparam("order_id"))
+    .order_by(OrderLine.position, OrderLine.id)
+)
 
 
 async def get_order_row(
     session: AsyncSession, order_id: int, principal: Principal, *, with_lines: bool = True
 ) -> dict[str, Any] | None:
-    stmt = select(*ORDER_COLUMNS).where(Order.id == order_id, *order_scope(principal))
-    row = (await session.execute(stmt)).first()
-    if row is None:
-        return None
-    order = dict(row._mapping)
-    if with_lines:
+    query = _BY_ID_SCOPED.get(principal.role, _BY_ID_ANY)
+    if principal.role is Role.staff and principal.unit_id is None:
+        query = _BY_ID_NO_UNIT
+    scope = principal.user_id if principal.role is Role.customer else principal.unit_id
+    order = await query.one(session, order_id=order_id, scope=scope)
+    if order is not None and with_lines:
         order["lines"] = await get_lines(session, order_id)
     return order
 
 
 async def get_lines(session: AsyncSession, order_id: int) -> list[dict[str, Any]]:
-    stmt = (
-        select(*LINE_COLUMNS)
-        .where(OrderLine.order_id == order_id)
-        .order_by(OrderLine.position, OrderLine.id)
-    )
-    return [dict(r._mapping) for r in await session.execute(stmt)]
+    return await _LINES.all(session, order_id=order_id)
 
 
 async def get_order(session: AsyncSession, order_id: int, principal: Principal) -> Order | None:
@@ -177,7 +189,7 @@ async def list_orders(
     stmt, key, _ = paginate_statement(
         select(*ORDER_COLUMNS).where(*conds), page, ORDER_SORTS, Order.id
     )
-    result = finish_page([dict(r._mapping) for r in await session.execute(stmt)], page, key)
+    result = finish_page(await fetch_all(session, stmt), page, key)
     if include_total:
         count = select(func.count()).select_from(Order).where(*conds)
         result.total = int((await session.execute(count)).scalar_one())
@@ -246,7 +258,7 @@ async def events(session: AsyncSession, order_id: int) -> list[dict[str, Any]]:
         .order_by(OrderEvent.id)
         .limit(2000)
     )
-    return [dict(r._mapping) for r in await session.execute(stmt)]
+    return await fetch_all(session, stmt)
 
 
 async def lock_items(session: AsyncSession, item_ids: list[int]) -> dict[int, Item]:
@@ -316,8 +328,7 @@ async def get_type_by_code(session: AsyncSession, code: str) -> OrderType | None
 
 
 async def get_type_row(session: AsyncSession, type_id: int) -> dict[str, Any] | None:
-    row = (await session.execute(select(*TYPE_COLUMNS).where(OrderType.id == type_id))).first()
-    return dict(row._mapping) if row else None
+    return await fetch_one(session, select(*TYPE_COLUMNS).where(OrderType.id == type_id))
 
 
 async def list_types(session: AsyncSession, page: PageRequest, *, active: bool | None) -> Page:
@@ -326,7 +337,7 @@ async def list_types(session: AsyncSession, page: PageRequest, *, active: bool |
         stmt = stmt.where(OrderType.active == active)
     sorts = {"id": OrderType.id, "code": OrderType.code}
     stmt, key, _ = paginate_statement(stmt, page, sorts, OrderType.id)
-    return finish_page([dict(r._mapping) for r in await session.execute(stmt)], page, key)
+    return finish_page(await fetch_all(session, stmt), page, key)
 
 
 async def count_orders_of_type(session: AsyncSession, type_id: int) -> int:

@@ -14,6 +14,7 @@ from orderdesk.core.pagination import (
     paginate_statement,
     search_clause,
 )
+from orderdesk.db.query import fetch_all, fetch_one
 from orderdesk.units.models import Unit
 
 COLUMNS = (
@@ -38,8 +39,7 @@ async def get(session: AsyncSession, unit_id: int) -> Unit | None:
 
 
 async def get_row(session: AsyncSession, unit_id: int) -> dict[str, Any] | None:
-    row = (await session.execute(select(*COLUMNS).where(Unit.id == unit_id))).first()
-    return dict(row._mapping) if row else None
+    return await fetch_one(session, select(*COLUMNS).where(Unit.id == unit_id))
 
 
 async def code_taken(session: AsyncSession, code: str, exclude_id: int | None = None) -> bool:
@@ -68,4 +68,4 @@ async def list_units(
     if q and (found := search_clause(Unit.search_text, q)) is not None:
         conds.append(found)
     stmt, key, _ = paginate_statement(select(*COLUMNS).where(*conds), page, SORTS, Unit.id)
-    return finish_page([dict(r._mapping) for r in await session.execute(stmt)], page, key)
+    return finish_page(await fetch_all(session, stmt), page, key)
