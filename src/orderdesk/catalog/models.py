@@ -40,6 +40,7 @@ class Item(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         Index("ix_items_status_name", "status", "name"),
         Index("ix_items_item_type_id_status", "item_type_id", "status"),
+        Index("ix_items_updated_at", "updated_at"),
     )
 
     item_type_id: Mapped[int] = mapped_column(

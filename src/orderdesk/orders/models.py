@@ -50,6 +50,8 @@ class Order(IdMixin, TimestampMixin, Base):
         Index("ix_orders_order_type_id_status", "order_type_id", "status"),
         Index("ix_orders_customer_id_created_at", "customer_id", "created_at"),
         Index("ix_orders_unit_id_created_at", "unit_id", "created_at"),
+        Index("ix_orders_external_ref", "external_ref"),
+        Index("ix_orders_updated_at", "updated_at"),
     )
 
     order_type_id: Mapped[int] = mapped_column(

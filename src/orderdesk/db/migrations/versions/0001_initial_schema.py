@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 18:23:53.635689
+Create Date: 2026-11-25 18:47:25.984678
 """
 
 from collections.abc import Sequence
@@ -233,6 +233,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_items_price"), ["price"], unique=False)
         batch_op.create_index("ix_items_status_name", ["status", "name"], unique=False)
         batch_op.create_index(batch_op.f("ix_items_unit_id"), ["unit_id"], unique=False)
+        batch_op.create_index("ix_items_updated_at", ["updated_at"], unique=False)
 
     op.create_table(
         "order_counters",
@@ -471,6 +472,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_orders_customer_id_created_at", ["customer_id", "created_at"], unique=False
         )
+        batch_op.create_index("ix_orders_external_ref", ["external_ref"], unique=False)
         batch_op.create_index(
             "ix_orders_order_type_id_status", ["order_type_id", "status"], unique=False
         )
@@ -480,6 +482,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_orders_unit_id_created_at", ["unit_id", "created_at"], unique=False
         )
+        batch_op.create_index("ix_orders_updated_at", ["updated_at"], unique=False)
 
     op.create_table(
         "order_events",
@@ -596,11 +599,13 @@ def downgrade() -> None:
 
     op.drop_table("order_events")
     with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.drop_index("ix_orders_updated_at")
         batch_op.drop_index("ix_orders_unit_id_created_at")
         batch_op.drop_index(batch_op.f("ix_orders_total"))
         batch_op.drop_index(batch_op.f("ix_orders_status"))
         batch_op.drop_index(batch_op.f("ix_orders_starts_at"))
         batch_op.drop_index("ix_orders_order_type_id_status")
+        batch_op.drop_index("ix_orders_external_ref")
         batch_op.drop_index("ix_orders_customer_id_created_at")
         batch_op.drop_index(batch_op.f("ix_orders_created_at"))
         batch_op.drop_index(batch_op.f("ix_orders_channel"))
@@ -630,6 +635,7 @@ def downgrade() -> None:
     op.drop_table("users")
     op.drop_table("order_counters")
     with op.batch_alter_table("items", schema=None) as batch_op:
+        batch_op.drop_index("ix_items_updated_at")
         batch_op.drop_index(batch_op.f("ix_items_unit_id"))
         batch_op.drop_index("ix_items_status_name")
         batch_op.drop_index(batch_op.f("ix_items_price"))
