@@ -261,6 +261,14 @@ async def events(session: AsyncSession, order_id: int) -> list[dict[str, Any]]:
     return await fetch_all(session, stmt)
 
 
+async def get_items(session: AsyncSession, item_ids: list[int]) -> dict[int, Item]:
+    """Load the items an order refers to, without locking them."""
+    if not item_ids:
+        return {}
+    stmt = select(Item).where(Item.id.in_(sorted(set(item_ids))))
+    return {item.id: item for item in (await session.execute(stmt)).scalars()}
+
+
 async def lock_items(session: AsyncSession, item_ids: list[int]) -> dict[int, Item]:
     """Load (and on PostgreSQL lock, in id order) the items an order refers to."""
     if not item_ids:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -119,8 +120,12 @@ async def _build_lines(
     lines: list[LineIn],
     prefix: str = "lines",
 ) -> tuple[list[dict[str, Any]], dict[int, Item]]:
-    """Snapshot item data into lines and price them; every bad line is reported by index."""
-    items = await repo.lock_items(session, [line.item_id for line in lines if line.item_id])
+    """Snapshot item data into lines and price them; every bad line is reported by index.
+
+    Items are read without a lock: creating an order changes no item. Whatever must not race
+    (bookings of an item, stock deduction) takes its own lock.
+    """
+    items = await repo.get_items(session, [line.item_id for line in lines if line.item_id])
     built, errors = [], []
     for index, line in enumerate(lines):
         path = f"{prefix}.{index}"
@@ -208,6 +213,7 @@ async def _check_exclusivity(
             ):
                 raise Conflict("order.one_active", name=items[item_id].name)
     if order_type.books_time_range and starts_at and ends_at:
+        await repo.lock_items(session, item_ids)  # two bookings of one item queue here
         for item_id in item_ids:
             if await repo.active_orders_with_item(
                 session,
@@ -245,10 +251,9 @@ async def create_order(
         raise Conflict("order.external_ref_taken", ref=data.external_ref)
     totals = _totals(order_type, lines)
     now = utcnow()
-    seq = await repo.next_number(session, order_type.id, period_of(order_type.number_format, now))
     order = Order(
         order_type_id=order_type.id,
-        number=render_number(order_type.number_format, seq, now),
+        number=f"~{secrets.token_hex(12)}",  # the real number is taken last, see below
         status=order_type.workflow["initial"],
         customer_id=customer_id,
         unit_id=unit_id,
@@ -267,7 +272,6 @@ async def create_order(
         created_at=now,
         updated_at=now,
     )
-    order.search_text = order_search_text(order, lines)
     session.add(order)
     await session.flush()
     await repo.insert_lines(session, order.id, lines)
@@ -279,6 +283,12 @@ async def create_order(
         actor_id=principal.user_id,
         at=now,
     )
+    # The per-type counter row is a lock every creation of this type queues on: take it as
+    # the last write, so it is held for the shortest time before the commit.
+    seq = await repo.next_number(session, order_type.id, period_of(order_type.number_format, now))
+    order.number = render_number(order_type.number_format, seq, now)
+    order.search_text = order_search_text(order, lines)
+    await session.flush()
     await audit.record(
         session,
         action="order.create",
@@ -385,7 +395,7 @@ async def update_order(
         await repo.delete_lines(session, order.id)
         await repo.insert_lines(session, order.id, lines)
     elif order_type.books_time_range or order_type.one_active_per_item:
-        items = await repo.lock_items(session, [ln["item_id"] for ln in lines if ln["item_id"]])
+        items = await repo.get_items(session, [ln["item_id"] for ln in lines if ln["item_id"]])
     else:
         items = {}
     if order_type.books_time_range or order_type.one_active_per_item:
