@@ -24,25 +24,24 @@ ContainerDep = Annotated[Container, Depends(get_container)]
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request, committed when the handler returns (before the response)."""
+    """One transaction per request, committed when the handler returns (before the response).
+
+    Read requests (GET, HEAD, OPTIONS) never write, so their session is only closed: a commit
+    of an AsyncSession costs ~0.1 ms even with nothing to commit (measured under load).
+    """
     container = get_container(request)
-    factory = (
-        container.read_sessions if request.method in SAFE_METHODS else container.write_sessions
-    )
-    async with factory() as session:
-        try:
-            yield session
-        except AppError as exc:
-            if exc.commit:
-                await session.commit()
-            else:
-                await session.rollback()
-            raise
-        except BaseException:
-            await session.rollback()
-            raise
-        else:
+    read_only = request.method in SAFE_METHODS
+    session = (container.read_sessions if read_only else container.write_sessions)()
+    try:
+        yield session
+        if not read_only:
             await session.commit()
+    except AppError as exc:
+        if exc.commit and not read_only:
+            await session.commit()
+        raise
+    finally:
+        await session.close()  # rolls back whatever was not committed
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
