@@ -41,7 +41,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.commit()
         raise
     finally:
-        await session.close()  # rolls back whatever was not committed
+        if session.in_transaction():  # a session that never touched the database has nothing
+            await session.close()  # to give back; otherwise this rolls back what is left
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
