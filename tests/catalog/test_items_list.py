@@ -93,6 +93,16 @@ async def test_list_filters_by_tag_case_insensitively_and_whole_tags_only(
     assert await list_skus(client, admin_headers, tag="SALE") == ["A"]
 
 
+async def test_tag_filter_treats_like_wildcards_as_plain_characters(
+    client: httpx.AsyncClient, container: Container, admin_headers: dict[str, str]
+) -> None:
+    item_type = await make_item_type(container)
+    await make_item(container, item_type["id"], sku="A", tags=["50%_off"])
+    await make_item(container, item_type["id"], sku="B", tags=["500-off"])
+    assert await list_skus(client, admin_headers, tag="50%_off") == ["A"]
+    assert await list_skus(client, admin_headers, tag="5_%") == []
+
+
 async def test_list_filters_by_created_range(
     client: httpx.AsyncClient, container: Container, admin_headers: dict[str, str]
 ) -> None:

@@ -17,6 +17,7 @@ from orderdesk.core.pagination import (
     PageRequest,
     date_range,
     finish_page,
+    like_pattern,
     paginate_statement,
     search_clause,
 )
@@ -141,7 +142,7 @@ async def list_items(
     if price_max is not None:
         conds.append(Item.price <= price_max)
     if tag:
-        conds.append(Item.search_text.like(f"%#{tag.casefold()}#%"))
+        conds.append(Item.search_text.like(like_pattern(f"#{tag.strip()}#"), escape="\\"))
     if (found := search_clause(Item.search_text, q)) is not None:
         conds.append(found)
     stmt, key, _ = paginate_statement(
