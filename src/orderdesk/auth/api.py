@@ -8,7 +8,7 @@ from starlette.responses import Response
 from orderdesk.auth import service, users
 from orderdesk.auth.schemas import LoginIn, LogoutIn, PasswordChangeIn, RefreshIn, TokenOut, UserOut
 from orderdesk.core.deps import ContainerDep, PrincipalDep, SessionDep
-from orderdesk.core.http import json_response
+from orderdesk.core.http import json_response, record_response
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -59,7 +59,7 @@ async def logout(
 async def me(session: SessionDep, principal: PrincipalDep) -> Response:
     assert principal.user_id is not None
     row = await users.get_user(session=session, principal=principal, user_id=principal.user_id)
-    return json_response(row, version=row["version"])
+    return record_response(row)
 
 
 @router.post("/password", status_code=204, summary="Change one's own password")

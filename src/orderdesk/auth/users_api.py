@@ -10,7 +10,13 @@ from starlette.responses import Response
 from orderdesk.auth import users
 from orderdesk.auth.schemas import RoleName, StatusName, UserCreate, UserOut, UserUpdate
 from orderdesk.core.deps import ContainerDep, PrincipalDep, SessionDep
-from orderdesk.core.http import idempotent, if_match_version, json_response
+from orderdesk.core.http import (
+    created,
+    idempotent,
+    if_match_version,
+    json_response,
+    record_response,
+)
 from orderdesk.core.listing import PageDep, Search
 from orderdesk.core.schemas import PageOut
 
@@ -55,7 +61,7 @@ async def create_user(
         row = await users.create_user(
             session=session, passwords=container.passwords, principal=principal, data=body
         )
-        return 201, row, row["version"]
+        return created(row)
 
     return await idempotent(request, session, principal, create)
 
@@ -63,7 +69,7 @@ async def create_user(
 @router.get("/{user_id}", response_model=UserOut, summary="Get a user")
 async def get_user(user_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
     row = await users.get_user(session=session, principal=principal, user_id=user_id)
-    return json_response(row, version=row["version"])
+    return record_response(row)
 
 
 @router.patch("/{user_id}", response_model=UserOut, summary="Update a user (role, status, unit…)")
@@ -83,4 +89,4 @@ async def update_user(
         data=body,
         expected_version=if_match_version(request),
     )
-    return json_response(row, version=row["version"])
+    return record_response(row)

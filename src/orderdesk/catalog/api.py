@@ -24,16 +24,17 @@ from orderdesk.catalog.schemas import (
     ItemUpdate,
 )
 from orderdesk.core.deps import PrincipalDep, SessionDep
-from orderdesk.core.http import idempotent, if_match_version, json_response
+from orderdesk.core.http import (
+    created,
+    idempotent,
+    if_match_version,
+    json_response,
+    record_response,
+)
 from orderdesk.core.listing import PageDep, Search
 from orderdesk.core.schemas import PageOut
 
 router = APIRouter(tags=["catalog"])
-
-
-def _created(row: dict[str, object]) -> tuple[int, object, int | None]:
-    version = row["version"]
-    return 201, row, version if isinstance(version, int) else None
 
 
 # item types
@@ -56,7 +57,7 @@ async def create_item_type(
     body: ItemTypeCreate, request: Request, session: SessionDep, principal: PrincipalDep
 ) -> Response:
     async def create() -> tuple[int, object, int | None]:
-        return _created(
+        return created(
             await service.create_item_type(session=session, principal=principal, data=body)
         )
 
@@ -66,7 +67,7 @@ async def create_item_type(
 @router.get("/item-types/{type_id}", response_model=ItemTypeOut, summary="Get an item type")
 async def get_item_type(type_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
     row = await service.get_item_type(session=session, principal=principal, type_id=type_id)
-    return json_response(row, version=row["version"])
+    return record_response(row)
 
 
 @router.patch("/item-types/{type_id}", response_model=ItemTypeOut, summary="Update an item type")
@@ -84,7 +85,7 @@ async def update_item_type(
         data=body,
         expected_version=if_match_version(request),
     )
-    return json_response(row, version=row["version"])
+    return record_response(row)
 
 
 @router.delete("/item-types/{type_id}", status_code=204, summary="Delete an unused item type")
@@ -113,7 +114,7 @@ async def create_category(
     body: CategoryCreate, request: Request, session: SessionDep, principal: PrincipalDep
 ) -> Response:
     async def create() -> tuple[int, object, int | None]:
-        return _created(
+        return created(
             await service.create_category(session=session, principal=principal, data=body)
         )
 
@@ -123,7 +124,7 @@ async def create_category(
 @router.get("/categories/{category_id}", response_model=CategoryOut, summary="Get a category")
 async def get_category(category_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
     row = await service.get_category(session=session, principal=principal, category_id=category_id)
-    return json_response(row, version=row["version"])
+    return record_response(row)
 
 
 @router.patch("/categories/{category_id}", response_model=CategoryOut, summary="Update a category")
@@ -141,7 +142,7 @@ async def update_category(
         data=body,
         expected_version=if_match_version(request),
     )
-    return json_response(row, version=row["version"])
+    return record_response(row)
 
 
 @router.delete("/categories/{category_id}", status_code=204, summary="Delete a category")
@@ -194,7 +195,7 @@ async def create_item(
     body: ItemCreate, request: Request, session: SessionDep, principal: PrincipalDep
 ) -> Response:
     async def create() -> tuple[int, object, int | None]:
-        return _created(await service.create_item(session=session, principal=principal, data=body))
+        return created(await service.create_item(session=session, principal=principal, data=body))
 
     return await idempotent(request, session, principal, create)
 
@@ -202,7 +203,7 @@ async def create_item(
 @router.get("/items/{item_id}", response_model=ItemOut, summary="Get an item")
 async def get_item(item_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
     row = await service.get_item(session=session, principal=principal, item_id=item_id)
-    return json_response(row, version=row["version"])
+    return record_response(row)
 
 
 @router.patch("/items/{item_id}", response_model=ItemOut, summary="Update an item")
@@ -216,7 +217,7 @@ async def update_item(
         data=body,
         expected_version=if_match_version(request),
     )
-    return json_response(row, version=row["version"])
+    return record_response(row)
 
 
 @router.delete("/items/{item_id}", status_code=204, summary="Delete an item")
@@ -245,7 +246,7 @@ async def archive_item(
         reason=body.reason,
         expected_version=if_match_version(request),
     )
-    return json_response(row, version=row["version"])
+    return record_response(row)
 
 
 @router.post("/items/{item_id}/restore", response_model=ItemOut, summary="Restore an archived item")
@@ -258,7 +259,7 @@ async def restore_item(
         item_id=item_id,
         expected_version=if_match_version(request),
     )
-    return json_response(row, version=row["version"])
+    return record_response(row)
 
 
 @router.get(

@@ -95,13 +95,6 @@ async def get_item(session: AsyncSession, item_id: int, principal: Principal) ->
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def items_by_ids(session: AsyncSession, ids: list[int]) -> dict[int, Item]:
-    if not ids:
-        return {}
-    rows = await session.execute(select(Item).where(Item.id.in_(ids)))
-    return {item.id: item for item in rows.scalars()}
-
-
 async def sku_taken(session: AsyncSession, sku: str, exclude_id: int | None = None) -> bool:
     stmt = select(Item.id).where(Item.sku == sku)
     if exclude_id is not None:

@@ -61,6 +61,18 @@ def json_response(
     )
 
 
+def record_response(row: dict[str, Any], status_code: int = 200) -> Response:
+    """One record as JSON with its version as the ETag."""
+    version = row.get("version")
+    return json_response(row, status_code, version=version if isinstance(version, int) else None)
+
+
+def created(row: dict[str, Any]) -> tuple[int, Any, int | None]:
+    """What an `idempotent` create callback returns for a new record."""
+    version = row.get("version")
+    return 201, row, version if isinstance(version, int) else None
+
+
 def etag(version: int) -> str:
     return f'W/"{version}"'
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 T = TypeVar("T")
 
-Text200 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Code = Annotated[
     str,
@@ -34,11 +33,3 @@ class PageOut(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page")
     total: int | None = Field(None, description="Only when include_total=true")
-
-
-class Message(BaseModel):
-    detail: str
-
-
-def dump(model: BaseModel, **kwargs: Any) -> dict[str, Any]:
-    return model.model_dump(**kwargs)

@@ -9,7 +9,13 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from orderdesk.core.deps import PrincipalDep, SessionDep
-from orderdesk.core.http import idempotent, if_match_version, json_response
+from orderdesk.core.http import (
+    created,
+    idempotent,
+    if_match_version,
+    json_response,
+    record_response,
+)
 from orderdesk.core.listing import PageDep, Search
 from orderdesk.core.schemas import PageOut
 from orderdesk.orders import service, types_service
@@ -29,11 +35,6 @@ from orderdesk.orders.schemas import (
 )
 
 router = APIRouter(tags=["orders"])
-
-
-def _one(row: dict[str, object]) -> Response:
-    version = row["version"]
-    return json_response(row, version=version if isinstance(version, int) else None)
 
 
 # order types
@@ -57,14 +58,14 @@ async def create_order_type(
 ) -> Response:
     async def create() -> tuple[int, object, int | None]:
         row = await types_service.create_order_type(session=session, principal=principal, data=body)
-        return 201, row, row["version"]
+        return created(row)
 
     return await idempotent(request, session, principal, create)
 
 
 @router.get("/order-types/{type_id}", response_model=OrderTypeOut, summary="Get an order type")
 async def get_order_type(type_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
-    return _one(
+    return record_response(
         await types_service.get_order_type(session=session, principal=principal, type_id=type_id)
     )
 
@@ -84,7 +85,7 @@ async def update_order_type(
         data=body,
         expected_version=if_match_version(request),
     )
-    return _one(row)
+    return record_response(row)
 
 
 @router.delete("/order-types/{type_id}", status_code=204, summary="Delete an unused order type")
@@ -144,14 +145,16 @@ async def create_order(
 ) -> Response:
     async def create() -> tuple[int, object, int | None]:
         row = await service.create_order(session=session, principal=principal, data=body)
-        return 201, row, row["version"]
+        return created(row)
 
     return await idempotent(request, session, principal, create)
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut, summary="Get an order with its lines")
 async def get_order(order_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
-    return _one(await service.get_order(session=session, principal=principal, order_id=order_id))
+    return record_response(
+        await service.get_order(session=session, principal=principal, order_id=order_id)
+    )
 
 
 @router.patch("/orders/{order_id}", response_model=OrderOut, summary="Edit an order")
@@ -165,7 +168,7 @@ async def update_order(
         data=body,
         expected_version=if_match_version(request),
     )
-    return _one(row)
+    return record_response(row)
 
 
 @router.delete("/orders/{order_id}", status_code=204, summary="Delete an order")
@@ -194,9 +197,7 @@ async def add_line(
         data=body,
         expected_version=if_match_version(request),
     )
-    response = _one(row)
-    response.status_code = 201
-    return response
+    return record_response(row, 201)
 
 
 @router.patch(
@@ -218,7 +219,7 @@ async def update_line(
         data=body,
         expected_version=if_match_version(request),
     )
-    return _one(row)
+    return record_response(row)
 
 
 @router.delete(
@@ -234,7 +235,7 @@ async def delete_line(
         line_id=line_id,
         expected_version=if_match_version(request),
     )
-    return _one(row)
+    return record_response(row)
 
 
 @router.get(
@@ -264,7 +265,7 @@ async def transition(
         comment=body.comment,
         expected_version=if_match_version(request),
     )
-    return _one(row)
+    return record_response(row)
 
 
 @router.get(

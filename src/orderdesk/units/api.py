@@ -6,7 +6,13 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from orderdesk.core.deps import PrincipalDep, SessionDep
-from orderdesk.core.http import idempotent, if_match_version, json_response
+from orderdesk.core.http import (
+    created,
+    idempotent,
+    if_match_version,
+    json_response,
+    record_response,
+)
 from orderdesk.core.listing import PageDep, Search
 from orderdesk.core.schemas import PageOut
 from orderdesk.units import service
@@ -36,7 +42,7 @@ async def create_unit(
 ) -> Response:
     async def create() -> tuple[int, object, int | None]:
         row = await service.create_unit(session=session, principal=principal, data=body)
-        return 201, row, row["version"]
+        return created(row)
 
     return await idempotent(request, session, principal, create)
 
@@ -44,7 +50,7 @@ async def create_unit(
 @router.get("/{unit_id}", response_model=UnitOut, summary="Get a unit")
 async def get_unit(unit_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
     row = await service.get_unit(session=session, principal=principal, unit_id=unit_id)
-    return json_response(row, version=row["version"])
+    return record_response(row)
 
 
 @router.patch("/{unit_id}", response_model=UnitOut, summary="Update a unit")
@@ -58,4 +64,4 @@ async def update_unit(
         data=body,
         expected_version=if_match_version(request),
     )
-    return json_response(row, version=row["version"])
+    return record_response(row)

@@ -27,7 +27,7 @@ def _snapshot(unit: Unit) -> dict[str, Any]:
 async def list_units(
     *, session: AsyncSession, principal: Principal, page: PageRequest, **filters: Any
 ) -> Page:
-    """Everyone signed in sees units; staff and customers only their own unit's row for staff."""
+    """Customers, managers and admins see every unit (customers pick a shop); staff only theirs."""
     ensure(principal, Permission.catalog_read)
     only = (
         None
