@@ -5,7 +5,9 @@ from orderdesk.auth.models import AuthSession, RefreshToken, User
 from orderdesk.catalog.models import Category, Item, ItemType
 from orderdesk.core.models import IdempotencyRecord
 from orderdesk.db.base import Base
+from orderdesk.jobs.models import Job
 from orderdesk.orders.models import Order, OrderCounter, OrderEvent, OrderLine, OrderType
+from orderdesk.realtime.models import OutboxEvent
 from orderdesk.units.models import Unit
 
 __all__ = [
@@ -16,12 +18,14 @@ __all__ = [
     "FieldChange",
     "IdempotencyRecord",
     "Item",
+    "Job",
     "ItemType",
     "Order",
     "OrderCounter",
     "OrderEvent",
     "OrderLine",
     "OrderType",
+    "OutboxEvent",
     "RefreshToken",
     "Unit",
     "User",

@@ -1,0 +1,1 @@
+"""Domain events: transactional outbox, event bus, WebSocket delivery."""
