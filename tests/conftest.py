@@ -23,6 +23,8 @@ from orderdesk.settings import Settings
 
 PASSWORD = "Correct-Horse-42"  # noqa: S105
 PG_URL = os.environ.get("ORDERDESK_TEST_DATABASE_URL", "")
+# Redis keys and streams of this test session stay apart from any other run's.
+REDIS_NAMESPACE = f"test-{uuid.uuid4().hex[:10]}"
 
 
 async def _create_pg_database(url: str) -> str:
@@ -81,6 +83,10 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "argon2_memory_cost_kib": 64,
         "log_level": "WARNING",
         "redis_url": os.environ.get("ORDERDESK_TEST_REDIS_URL") or None,
+        "redis_namespace": REDIS_NAMESPACE,
+        "jobs_heartbeat_seconds": 0.2,
+        "jobs_stale_after_seconds": 2,
+        "jobs_sweep_interval_seconds": 0.2,
     }
     values.update(overrides)
     return Settings(**values)

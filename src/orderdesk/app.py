@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -29,7 +30,14 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        worker = None
+        if container.jobs.runner is not None:  # embedded: this process runs the jobs too
+            worker = asyncio.create_task(container.jobs.work(stop))
         yield
+        stop.set()
+        if worker is not None:
+            await worker
         await container.close()
 
     app = FastAPI(
@@ -73,6 +81,7 @@ def _mount_routers(app: FastAPI) -> None:
     from orderdesk.auth.api import router as auth_router
     from orderdesk.auth.users_api import router as users_router
     from orderdesk.catalog.api import router as catalog_router
+    from orderdesk.jobs.api import router as jobs_router
     from orderdesk.ops.api import router as ops_router
     from orderdesk.orders.api import router as orders_router
     from orderdesk.units.api import router as units_router
@@ -85,6 +94,7 @@ def _mount_routers(app: FastAPI) -> None:
         catalog_router,
         orders_router,
         audit_router,
+        jobs_router,
     ):
         _add_routes(app, router, API_PREFIX)
 

@@ -151,6 +151,33 @@ async def _ensure_admin(container: Container) -> None:
 
 
 @app.command()
+def worker() -> None:
+    """Run background jobs until SIGTERM (server shape; needs ORDERDESK_REDIS_URL)."""
+    import signal
+
+    settings = _settings()
+    if not settings.redis_url:
+        console.print(
+            "[red]The worker takes jobs from Redis: set ORDERDESK_REDIS_URL. Without Redis "
+            "`orderdesk serve` runs jobs itself.[/red]"
+        )
+        raise typer.Exit(2)
+
+    async def main() -> None:
+        container = Container.build(settings, run_jobs=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await container.jobs.work(stop)
+        finally:
+            await container.close()
+
+    asyncio.run(main())
+
+
+@app.command()
 def createadmin(
     username: Annotated[str | None, typer.Option(help="Login name")] = None,
     password: Annotated[str | None, typer.Option(help="Password (prompted when omitted)")] = None,

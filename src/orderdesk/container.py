@@ -10,6 +10,9 @@ from orderdesk.auth.passwords import Passwords
 from orderdesk.auth.ratelimit import RateLimiter
 from orderdesk.auth.tokens import TokenCodec
 from orderdesk.db.engine import create_engine, session_factories
+from orderdesk.jobs.queue import JobQueue
+from orderdesk.jobs.registry import load_modules
+from orderdesk.jobs.runner import JobRunner
 from orderdesk.settings import Settings
 
 
@@ -22,11 +25,20 @@ class Container:
     passwords: Passwords
     tokens: TokenCodec
     rate_limiter: RateLimiter
+    jobs: JobQueue
 
     @classmethod
-    def build(cls, settings: Settings) -> Container:
+    def build(cls, settings: Settings, *, run_jobs: bool | None = None) -> Container:
+        """Create the resources; `run_jobs` (default: the embedded shape) adds a job runner."""
         engine = create_engine(settings)
         read, write = session_factories(engine)
+        load_modules(settings.job_modules)
+        runs = settings.runs_jobs_in_process if run_jobs is None else run_jobs
+        runner = (
+            JobRunner(settings, write, sqlite=engine.dialect.name == "sqlite") if runs else None
+        )
+        jobs = JobQueue(settings, write, runner)
+        write.configure(info={"job_queue": jobs})
         return cls(
             settings=settings,
             engine=engine,
@@ -35,7 +47,9 @@ class Container:
             passwords=Passwords(settings),
             tokens=TokenCodec(settings),
             rate_limiter=RateLimiter(settings.redis_url),
+            jobs=jobs,
         )
 
     async def close(self) -> None:
+        await self.jobs.stop()
         await self.engine.dispose()

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     database_max_overflow: int = Field(10, ge=0, le=500)
     allow_sqlite_in_production: bool = False
     redis_url: str | None = None
+    redis_namespace: str = Field("orderdesk", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
 
     # NoDecode: the environment may give "a,b" as well as a JSON list; _split_csv reads both.
     secret_keys: Annotated[list[str], NoDecode] = Field(default_factory=lambda: [DEFAULT_SECRET])
@@ -64,10 +65,20 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, ge=1024)
     idempotency_ttl_hours: int = Field(24, ge=1, le=24 * 30)
 
+    # None: run jobs inside the API process when there is no Redis (the embedded shape).
+    jobs_in_process: bool | None = None
+    jobs_concurrency: int = Field(50, ge=1, le=1000)
+    jobs_heartbeat_seconds: float = Field(2.0, gt=0, le=300)
+    jobs_stale_after_seconds: float = Field(15.0, gt=0, le=3600)
+    jobs_redispatch_after_seconds: float = Field(60.0, gt=0, le=86_400)
+    jobs_sweep_interval_seconds: float = Field(1.0, gt=0, le=300)
+    jobs_shutdown_grace_seconds: float = Field(10.0, ge=0, le=3600)
+    job_modules: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
     log_level: str = "INFO"
     log_format: str = ""  # "json" or "console"; empty: json in production, console otherwise
 
-    @field_validator("secret_keys", "cors_origins", mode="before")
+    @field_validator("secret_keys", "cors_origins", "job_modules", mode="before")
     @classmethod
     def _split_csv(cls, value: object) -> object:
         if not isinstance(value, str):
@@ -86,6 +97,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def runs_jobs_in_process(self) -> bool:
+        return self.jobs_in_process if self.jobs_in_process is not None else not self.redis_url
 
     @property
     def is_production(self) -> bool:
@@ -113,6 +128,11 @@ class Settings(BaseSettings):
             found.append("ORDERDESK_CORS_ORIGINS must list origins, not '*'")
         if self.debug:
             found.append("ORDERDESK_DEBUG must be off in production")
+        if self.jobs_heartbeat_seconds * 3 > self.jobs_stale_after_seconds:
+            found.append(
+                "ORDERDESK_JOBS_STALE_AFTER_SECONDS must be at least 3 heartbeats "
+                "(ORDERDESK_JOBS_HEARTBEAT_SECONDS)"
+            )
         if self.is_sqlite and not self.allow_sqlite_in_production:
             found.append(
                 "SQLite in production needs ORDERDESK_ALLOW_SQLITE_IN_PRODUCTION=true "

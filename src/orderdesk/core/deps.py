@@ -64,6 +64,19 @@ async def get_principal(request: Request, session: SessionDep) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
+async def get_principal_read_only(request: Request) -> Principal:
+    """The principal, looked up in a read session of its own.
+
+    For routes that manage their own transactions: on SQLite a write session would take the
+    database's write lock just to check the token.
+    """
+    async with get_container(request).read_sessions() as session:
+        return await get_principal(request, session)
+
+
+ReadPrincipalDep = Annotated[Principal, Depends(get_principal_read_only)]
+
+
 def require(permission: Permission) -> Callable[..., Any]:
     """A dependency that returns the principal if its role grants the permission."""
 

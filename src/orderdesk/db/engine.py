@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 
 from orderdesk.settings import Settings
 
@@ -94,3 +96,22 @@ def session_factories(
     read = async_sessionmaker(read_engine, expire_on_commit=False, autoflush=False)
     write = async_sessionmaker(write_engine, expire_on_commit=False, autoflush=False)
     return read, write
+
+
+ON_COMMIT = "orderdesk.on_commit"
+
+
+def on_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run `callback` once the session's current transaction commits (dropped on rollback)."""
+    session.info.setdefault(ON_COMMIT, []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_on_commit(session: Session) -> None:
+    for callback in session.info.pop(ON_COMMIT, ()):
+        callback()
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_on_commit(session: Session) -> None:
+    session.info.pop(ON_COMMIT, None)

@@ -8,7 +8,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orderdesk.jobs.models import Job
+from orderdesk.audit import service as audit
+from orderdesk.core.errors import Conflict, NotFound
+from orderdesk.core.pagination import Page, PageRequest
+from orderdesk.core.permissions import Principal
+from orderdesk.db.engine import on_commit
+from orderdesk.db.types import utcnow
+from orderdesk.jobs import repository as repo
+from orderdesk.jobs.messages import JOB_FINISHED, JOB_NOT_FOUND
+from orderdesk.jobs.models import FINISHED_STATUSES, Job
+from orderdesk.jobs.runner import JobRunner
 
 
 async def enqueue(
@@ -36,7 +45,57 @@ async def enqueue(
         run_after=run_after,
         max_attempts=max_attempts,
         counts={},
+        # Sent right after commit; the sweeper re-sends it if that send never happened.
+        dispatched_at=utcnow() if run_after is None else None,
     )
     session.add(job)
     await session.flush()
+    queue = session.info.get("job_queue")
+    if queue is not None and run_after is None:
+        job_id = job.id
+        on_commit(session, lambda: queue.send_soon([job_id]))
     return job
+
+
+def _with_live(row: dict[str, Any], runner: JobRunner | None) -> dict[str, Any]:
+    """Overlay progress a job running in this process has not written to the database."""
+    live = runner.live.get(row["id"]) if runner is not None else None
+    if live is not None and row["status"] == "running":
+        row.update(progress_done=live.done, progress_total=live.total, counts=dict(live.counts))
+    return row
+
+
+async def get_job(
+    *, session: AsyncSession, principal: Principal, job_id: int, runner: JobRunner | None = None
+) -> dict[str, Any]:
+    """One job the principal may see (admins and managers: all; others: their own)."""
+    row = await repo.get_job(session, job_id=job_id, principal=principal)
+    if row is None:
+        raise NotFound(JOB_NOT_FOUND, id=job_id)
+    return _with_live(row, runner)
+
+
+async def list_jobs(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    page: PageRequest,
+    kind: str | None = None,
+    status: str | None = None,
+    runner: JobRunner | None = None,
+) -> Page:
+    result = await repo.list_jobs(session, principal=principal, page=page, kind=kind, status=status)
+    result.items = [_with_live(row, runner) for row in result.items]
+    return result
+
+
+async def cancel_job(*, session: AsyncSession, principal: Principal, job_id: int) -> dict[str, Any]:
+    """Cancel a queued job at once; ask a running one to stop (it rolls back its changes)."""
+    row = await get_job(session=session, principal=principal, job_id=job_id)
+    if row["status"] in FINISHED_STATUSES:
+        raise Conflict(JOB_FINISHED, id=job_id, status=row["status"])
+    await repo.cancel(session, job_id=job_id, now=utcnow())
+    await audit.record(
+        session, action="job.cancel", actor=principal, entity_type="job", entity_id=job_id
+    )
+    return await get_job(session=session, principal=principal, job_id=job_id)
