@@ -155,6 +155,8 @@ def worker() -> None:
     """Run background jobs until SIGTERM (server shape; needs ORDERDESK_REDIS_URL)."""
     import signal
 
+    import uvloop
+
     settings = _settings()
     if not settings.redis_url:
         console.print(
@@ -174,7 +176,7 @@ def worker() -> None:
         finally:
             await container.close()
 
-    asyncio.run(main())
+    uvloop.run(main())
 
 
 @app.command()

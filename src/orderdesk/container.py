@@ -52,4 +52,7 @@ class Container:
 
     async def close(self) -> None:
         await self.jobs.stop()
+        writer = self.write_sessions.kw["bind"]
+        if writer.sync_engine.pool is not self.engine.sync_engine.pool:
+            await writer.dispose()
         await self.engine.dispose()

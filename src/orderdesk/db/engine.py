@@ -47,15 +47,18 @@ def _json_loads(value: Any) -> Any:
     return orjson.loads(value) if isinstance(value, str | bytes) else value
 
 
-def _sqlite_engine(url: str) -> AsyncEngine:
+def _sqlite_engine(url: str, *, writer: bool = False) -> AsyncEngine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(
         url,
-        pool_size=10,
-        max_overflow=20,
-        pool_timeout=60,
+        # SQLite has one writer at a time. Writers queue for the single write connection
+        # in asyncio (first come, first served) instead of polling the file lock, whose
+        # busy handler sleeps up to 100 ms between tries.
+        pool_size=1 if writer else 10,
+        max_overflow=0 if writer else 20,
+        pool_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
         json_serializer=_json_dumps,
         json_deserializer=_json_loads,
     )
@@ -90,7 +93,8 @@ def session_factories(
     pay a BEGIN and a ROLLBACK round trip (each statement still sees a consistent snapshot).
     """
     if engine.dialect.name == "sqlite":
-        read_engine, write_engine = engine, engine.execution_options(sqlite_begin="IMMEDIATE")
+        writer = _sqlite_engine(engine.url.render_as_string(hide_password=False), writer=True)
+        read_engine, write_engine = engine, writer.execution_options(sqlite_begin="IMMEDIATE")
     else:
         read_engine, write_engine = engine.execution_options(isolation_level="AUTOCOMMIT"), engine
     read = async_sessionmaker(read_engine, expire_on_commit=False, autoflush=False)

@@ -26,6 +26,7 @@ from orderdesk.settings import Settings
 log = structlog.get_logger("orderdesk.jobs")
 TASK_NAME = "orderdesk.run_job"
 SWEEP_BATCH = 500
+SEND_CONCURRENCY = 64
 
 
 def build_broker(settings: Settings) -> AsyncBroker:
@@ -85,10 +86,12 @@ class JobQueue:
         """Put job ids on the broker (a failure is logged; the sweeper sends them later)."""
         if self.runner is None and isinstance(self.broker, InMemoryBroker):
             return  # nobody here runs them; the embedded server's first sweep will
+        pending = list(ids)
         try:
             await self.start()
-            for job_id in ids:
-                await self._task.kiq(job_id)
+            for start in range(0, len(pending), SEND_CONCURRENCY):
+                chunk = pending[start : start + SEND_CONCURRENCY]
+                await asyncio.gather(*(self._task.kiq(job_id) for job_id in chunk))
         except Exception:  # noqa: BLE001 (the job row stays queued; the sweeper retries)
             log.warning("job.send_failed", exc_info=True)
 

@@ -26,7 +26,7 @@ from orderdesk.db.types import utcnow
 from orderdesk.jobs import repository as repo
 from orderdesk.jobs.context import JobContext, JobFailed, Progress, job_principal
 from orderdesk.jobs.registry import JobKind, get_kind
-from orderdesk.realtime.outbox import record_event
+from orderdesk.realtime.outbox import insert_event
 from orderdesk.settings import Settings
 
 log = structlog.get_logger("orderdesk.jobs")
@@ -47,10 +47,18 @@ def new_worker_id() -> str:
 
 class JobRunner:
     def __init__(
-        self, settings: Settings, sessions: async_sessionmaker[AsyncSession], *, sqlite: bool
+        self,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        sqlite: bool,
+        autocommit: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
+        # Claims and heartbeats are single statements: on PostgreSQL they run in autocommit,
+        # one round trip instead of BEGIN / statement / COMMIT.
+        self.single_statements = autocommit or sessions
         self.worker_id = new_worker_id()
         # On SQLite a job's transaction holds the database's write lock, so heartbeats and
         # progress cannot be written beside it; one process runs jobs there (see ADR 0007).
@@ -85,7 +93,7 @@ class JobRunner:
     async def _claim(self, job_id: int) -> dict[str, Any] | None:
         now = utcnow()
         stale = now - timedelta(seconds=self.settings.jobs_stale_after_seconds)
-        async with self.sessions() as session:
+        async with self.single_statements() as session:
             row = await repo.claim(
                 session, job_id=job_id, worker_id=self.worker_id, now=now, stale_before=stale
             )
@@ -104,7 +112,7 @@ class JobRunner:
         try:
             async with asyncio.timeout(kind.timeout_seconds):
                 await asyncio.shield(task)
-            log.info("job.succeeded", job_id=job_id, kind=kind.name)
+            log.debug("job.succeeded", job_id=job_id, kind=kind.name)
         except TimeoutError:
             await _stop(task)
             await self._fail(claimed, kind, f"timed out after {kind.timeout_seconds:g} s")
@@ -158,7 +166,7 @@ class JobRunner:
             )
             if not done:
                 raise LostClaim
-            _record(session, claimed, "job.succeeded", {"result": result})
+            await _record(session, claimed, "job.succeeded", {"result": result})
             await session.commit()
         return result
 
@@ -168,7 +176,7 @@ class JobRunner:
         while True:
             await asyncio.sleep(self.settings.jobs_heartbeat_seconds)
             try:
-                async with self.sessions() as session:
+                async with self.single_statements() as session:
                     cancel = await repo.heartbeat(
                         session, job_id=job_id, worker_id=self.worker_id, now=utcnow()
                     )
@@ -195,7 +203,7 @@ class JobRunner:
                 now=utcnow(),
             )
             payload = {"done": progress.done, "total": progress.total, "counts": progress.counts}
-            _record(session, self._claims[job_id], "job.progress", payload)
+            await _record(session, self._claims[job_id], "job.progress", payload)
             await session.commit()
 
     async def _fail(self, claimed: dict[str, Any], kind: JobKind, error: str) -> None:
@@ -228,7 +236,7 @@ class JobRunner:
             )
             if settled:
                 event = "job.retry_scheduled" if status == "queued" else f"job.{status}"
-                _record(session, claimed, event, {"error": error})
+                await _record(session, claimed, event, {"error": error})
             await session.commit()
         log.info("job.settled", job_id=job_id, status=status, error=error)
 
@@ -257,10 +265,10 @@ class JobRunner:
             await asyncio.sleep(0.01)
 
 
-def _record(
+async def _record(
     session: AsyncSession, job: dict[str, Any], type_: str, payload: dict[str, Any]
 ) -> None:
-    record_event(
+    await insert_event(
         session,
         type=type_,
         aggregate_type="job",

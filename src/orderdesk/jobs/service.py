@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orderdesk.audit import service as audit
@@ -17,6 +17,7 @@ from orderdesk.db.types import utcnow
 from orderdesk.jobs import repository as repo
 from orderdesk.jobs.messages import JOB_FINISHED, JOB_NOT_FOUND
 from orderdesk.jobs.models import FINISHED_STATUSES, Job
+from orderdesk.jobs.repository import JOBS
 from orderdesk.jobs.runner import JobRunner
 
 
@@ -55,6 +56,38 @@ async def enqueue(
         job_id = job.id
         on_commit(session, lambda: queue.send_soon([job_id]))
     return job
+
+
+async def enqueue_many(
+    session: AsyncSession,
+    *,
+    kind: str,
+    params: list[dict[str, Any]],
+    actor_id: int | None = None,
+    unit_id: int | None = None,
+    max_attempts: int = 3,
+) -> list[int]:
+    """Add many queued jobs of one kind in one statement (fan-outs, bulk work); returns ids."""
+    if not params:
+        return []
+    now = utcnow()
+    rows = [
+        {
+            "kind": kind, "params": p, "actor_id": actor_id, "unit_id": unit_id,
+            "max_attempts": max_attempts, "dispatched_at": now, "counts": {},
+            "created_at": now, "updated_at": now,
+        }
+        for p in params
+    ]  # fmt: skip
+    conn = await session.connection()
+    result = await conn.execute(
+        insert(JOBS).returning(JOBS.c.id, sort_by_parameter_order=True), rows
+    )
+    ids = [row[0] for row in result]
+    queue = session.info.get("job_queue")
+    if queue is not None:
+        on_commit(session, lambda: queue.send_soon(ids))
+    return ids
 
 
 def _with_live(row: dict[str, Any], runner: JobRunner | None) -> dict[str, Any]:
