@@ -10,6 +10,7 @@ from orderdesk.auth.passwords import Passwords
 from orderdesk.auth.ratelimit import RateLimiter
 from orderdesk.auth.tokens import TokenCodec
 from orderdesk.db.engine import create_engine, session_factories
+from orderdesk.files.storage import Storage, build_storage
 from orderdesk.settings import Settings
 
 
@@ -22,6 +23,7 @@ class Container:
     passwords: Passwords
     tokens: TokenCodec
     rate_limiter: RateLimiter
+    storage: Storage
 
     @classmethod
     def build(cls, settings: Settings) -> Container:
@@ -35,6 +37,7 @@ class Container:
             passwords=Passwords(settings),
             tokens=TokenCodec(settings),
             rate_limiter=RateLimiter(settings.redis_url),
+            storage=build_storage(settings),
         )
 
     async def close(self) -> None:

@@ -15,6 +15,11 @@ DEFAULT_SECRET = "change-me-this-is-not-a-secret-orderdesk-dev"  # noqa: S105
 MIN_SECRET_LENGTH = 32
 
 
+class StorageBackend(StrEnum):
+    local = "local"
+    s3 = "s3"
+
+
 class Environment(StrEnum):
     development = "development"
     production = "production"
@@ -64,10 +69,22 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, ge=1024)
     idempotency_ttl_hours: int = Field(24, ge=1, le=24 * 30)
 
+    storage_backend: StorageBackend = StorageBackend.local
+    files_dir: Path | None = None  # default: <data_dir>/files
+    s3_endpoint_url: str = ""  # empty: the AWS endpoint of s3_region
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    s3_prefix: str = ""
+    upload_max_bytes: int = Field(50 * 1024 * 1024, ge=1024)
+    # Empty: every type the sniffer knows (files/sniff.py); else a list of MIME types.
+    upload_allowed_types: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
     log_level: str = "INFO"
     log_format: str = ""  # "json" or "console"; empty: json in production, console otherwise
 
-    @field_validator("secret_keys", "cors_origins", mode="before")
+    @field_validator("secret_keys", "cors_origins", "upload_allowed_types", mode="before")
     @classmethod
     def _split_csv(cls, value: object) -> object:
         if not isinstance(value, str):
@@ -82,6 +99,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'orderdesk.db').as_posix()}"
+
+    @property
+    def effective_files_dir(self) -> Path:
+        """Where the local storage backend keeps uploaded files."""
+        return self.files_dir or self.data_dir / "files"
 
     @property
     def is_sqlite(self) -> bool:
@@ -117,6 +139,20 @@ class Settings(BaseSettings):
             found.append(
                 "SQLite in production needs ORDERDESK_ALLOW_SQLITE_IN_PRODUCTION=true "
                 "(or set ORDERDESK_DATABASE_URL to PostgreSQL)"
+            )
+        found.extend(self.storage_problems())
+        return found
+
+    def storage_problems(self) -> list[str]:
+        """Reasons the S3 storage settings cannot work (checked in production)."""
+        if self.storage_backend is not StorageBackend.s3:
+            return []
+        found = []
+        if not self.s3_bucket:
+            found.append("ORDERDESK_S3_BUCKET is required with ORDERDESK_STORAGE_BACKEND=s3")
+        if bool(self.s3_access_key_id) != bool(self.s3_secret_access_key):
+            found.append(
+                "ORDERDESK_S3_ACCESS_KEY_ID and ORDERDESK_S3_SECRET_ACCESS_KEY go together"
             )
         return found
 
