@@ -93,6 +93,16 @@ class Settings(BaseSettings):
             return json.loads(value)
         return [part.strip() for part in value.split(",") if part.strip()]
 
+    @field_validator("upload_allowed_types")
+    @classmethod
+    def _known_types(cls, value: list[str]) -> list[str]:
+        from orderdesk.files.sniff import KNOWN_TYPES
+
+        unknown = sorted(set(value) - KNOWN_TYPES)
+        if unknown:
+            raise ValueError(f"unknown types {unknown}; known: {sorted(KNOWN_TYPES)}")
+        return value
+
     @cached_property
     def effective_database_url(self) -> str:
         """The configured URL, or an SQLite file in the data directory."""
