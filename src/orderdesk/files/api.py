@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile
 from starlette.responses import Response, StreamingResponse
 
+from orderdesk.container import Container
 from orderdesk.core.deps import ContainerDep, PrincipalDep, SessionDep
 from orderdesk.core.http import if_match_version, json_response, record_response
 from orderdesk.files import service
 from orderdesk.files.names import content_disposition
 from orderdesk.files.schemas import AttachmentList, AttachmentOut, AttachmentUpdate, Category
+from orderdesk.files.storage import discard
 from orderdesk.files.upload import IncomingFile, UploadPolicy
 
 router = APIRouter(tags=["files"])
@@ -26,7 +28,11 @@ CurrentField = Annotated[bool, Form()]
 
 
 async def _list(
-    session: SessionDep, principal: PrincipalDep, owner_type: str, owner_id: int, category: Any
+    session: SessionDep,
+    principal: PrincipalDep,
+    owner_type: str,
+    owner_id: int,
+    category: str | None,
 ) -> Response:
     rows = await service.list_attachments(
         session=session,
@@ -39,7 +45,7 @@ async def _list(
 
 
 async def _upload(
-    request: Request,
+    container: Container,
     session: SessionDep,
     principal: PrincipalDep,
     owner: tuple[str, int],
@@ -47,7 +53,6 @@ async def _upload(
     category: str,
     is_current: bool,
 ) -> Response:
-    container = request.app.state.container
     row = await service.upload_attachment(
         session=session,
         principal=principal,
@@ -79,7 +84,7 @@ async def list_item_attachments(
 )
 async def upload_item_attachment(
     item_id: int,
-    request: Request,
+    container: ContainerDep,
     session: SessionDep,
     principal: PrincipalDep,
     file: FileField,
@@ -87,7 +92,7 @@ async def upload_item_attachment(
     is_current: CurrentField = False,
 ) -> Response:
     owner = ("item", item_id)
-    return await _upload(request, session, principal, owner, file, category, is_current)
+    return await _upload(container, session, principal, owner, file, category, is_current)
 
 
 @router.get(
@@ -107,7 +112,7 @@ async def list_order_attachments(
 )
 async def upload_order_attachment(
     order_id: int,
-    request: Request,
+    container: ContainerDep,
     session: SessionDep,
     principal: PrincipalDep,
     file: FileField,
@@ -115,7 +120,7 @@ async def upload_order_attachment(
     is_current: CurrentField = False,
 ) -> Response:
     owner = ("order", order_id)
-    return await _upload(request, session, principal, owner, file, category, is_current)
+    return await _upload(container, session, principal, owner, file, category, is_current)
 
 
 @router.get("/attachments/{attachment_id}", response_model=AttachmentOut, summary="An attachment")
@@ -188,5 +193,5 @@ async def delete_attachment(
     )
     # Background tasks run after the response, so after the request's commit: a rolled-back
     # delete never loses its file.
-    background.add_task(container.storage.delete, key)
+    background.add_task(discard, container.storage, key)
     return Response(status_code=204)

@@ -21,7 +21,7 @@ from orderdesk.files.messages import ATTACHMENT_NOT_FOUND
 from orderdesk.files.models import Attachment
 from orderdesk.files.names import sanitize_filename
 from orderdesk.files.schemas import AttachmentUpdate
-from orderdesk.files.storage import Storage, StoredObjectMissing, new_key
+from orderdesk.files.storage import Storage, StoredObjectMissing, discard, new_key
 from orderdesk.orders import repository as orders_repo
 from orderdesk.orders.messages import ORDER_NOT_FOUND
 from orderdesk.orders.workflow import is_editable
@@ -164,7 +164,7 @@ async def upload_attachment(
         replaced = await _make_current(session, attachment) if is_current else []
         await _audit(session, principal, "attachment.upload", attachment, None, replaced)
     except BaseException:
-        await storage.delete(key)
+        await discard(storage, key)
         raise
     return await get_attachment(session=session, principal=principal, attachment_id=attachment.id)
 

@@ -10,7 +10,11 @@ from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+import structlog
+
 from orderdesk.settings import Settings, StorageBackend
+
+log = structlog.get_logger("orderdesk.files")
 
 CHUNK_SIZE = 256 * 1024
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
@@ -179,6 +183,15 @@ class S3Storage:
 async def _bytes_of(stream: AsyncIterable[object]) -> AsyncIterator[bytes]:
     async for chunk in stream:
         yield bytes(chunk)  # type: ignore[call-overload]
+
+
+async def discard(storage: Storage, key: str) -> None:
+    """Delete an object that must go, logging instead of raising if the storage refuses."""
+    try:
+        await storage.delete(key)
+    except Exception:
+        # An orphaned object is harmless; the caller's own outcome matters more.
+        log.warning("storage_delete_failed", key=key, exc_info=True)
 
 
 def build_storage(settings: Settings) -> Storage:

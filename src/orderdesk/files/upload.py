@@ -11,7 +11,7 @@ from typing import BinaryIO
 from orderdesk.core.errors import AppError, PayloadTooLarge
 from orderdesk.files import sniff
 from orderdesk.files.errors import UnsupportedMediaType
-from orderdesk.files.storage import CHUNK_SIZE, Storage
+from orderdesk.files.storage import CHUNK_SIZE, Storage, discard
 from orderdesk.settings import Settings
 
 # A multipart body carries boundaries and part headers besides the file itself.
@@ -97,6 +97,6 @@ async def store(storage: Storage, key: str, file: BinaryIO, policy: UploadPolicy
     try:
         await storage.put(key, chunks())
     except BaseException:
-        await storage.delete(key)
+        await discard(storage, key)
         raise
     return StoredFile(size=size, sha256=digest.hexdigest())
