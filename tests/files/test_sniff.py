@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 import pytest
 
@@ -93,3 +94,14 @@ def test_sizes_over_the_limit_and_empty_files_are_refused() -> None:
         check_size(POLICY.max_bytes + 1, POLICY)
     with pytest.raises(Exception, match="attachment.empty"):
         check_size(0, POLICY)
+
+
+def test_a_zip_with_very_many_members_is_a_plain_zip_without_parsing_them() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", samples.CONTENT_TYPES)
+        for n in range(sniff.MAX_ZIP_MEMBERS_SCANNED + 1):
+            archive.writestr(f"xl/{n}", b"")
+    assert classify(io.BytesIO(buffer.getvalue()), "many.zip", POLICY).mime == "application/zip"
+    with pytest.raises(UnsupportedMediaType):
+        classify(io.BytesIO(buffer.getvalue()), "many.xlsx", POLICY)

@@ -108,14 +108,33 @@ def sniff(file: BinaryIO, filename: str) -> Kind | None:
     return None
 
 
+def _zip_entries(file: BinaryIO) -> int | None:
+    """The member count in the end-of-central-directory record, read without parsing it all."""
+    file.seek(0, 2)
+    size = file.tell()
+    file.seek(max(0, size - 22 - 65_535))
+    tail = file.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) < at + 22:
+        return None
+    return int.from_bytes(tail[at + 10 : at + 12], "little")
+
+
 def _zip_kind(file: BinaryIO) -> Kind | None:
-    """OOXML and OpenDocument are ZIP files with known parts; anything else is a plain ZIP."""
+    """OOXML and OpenDocument are ZIP files with known parts; anything else is a plain ZIP.
+
+    The central directory is parsed only when it is small: a 50 MB archive of empty members
+    would otherwise cost hundreds of MB of member records.
+    """
     try:
+        entries = _zip_entries(file)
+        if entries is None:
+            return None
+        if entries > MAX_ZIP_MEMBERS_SCANNED:  # also ZIP64 archives, whose count reads 0xFFFF
+            return ZIP
+        file.seek(0)
         with zipfile.ZipFile(file) as archive:
-            infos = archive.infolist()
-            if len(infos) > MAX_ZIP_MEMBERS_SCANNED:
-                return ZIP
-            names = {info.filename for info in infos}
+            names = set(archive.namelist())
             if "mimetype" in names:
                 with archive.open("mimetype") as member:
                     odf = _ODF.get(member.read(100).strip())
