@@ -6,11 +6,13 @@ import re
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response, StreamingResponse
 
 from orderdesk.container import Container
 from orderdesk.core.deps import ContainerDep, PrincipalDep, SessionDep
 from orderdesk.core.http import if_match_version, json_response, record_response
+from orderdesk.core.permissions import Principal
 from orderdesk.files import service
 from orderdesk.files.names import content_disposition
 from orderdesk.files.schemas import AttachmentList, AttachmentOut, AttachmentUpdate, Category
@@ -28,8 +30,8 @@ CurrentField = Annotated[bool, Form()]
 
 
 async def _list(
-    session: SessionDep,
-    principal: PrincipalDep,
+    session: AsyncSession,
+    principal: Principal,
     owner_type: str,
     owner_id: int,
     category: str | None,
@@ -46,8 +48,8 @@ async def _list(
 
 async def _upload(
     container: Container,
-    session: SessionDep,
-    principal: PrincipalDep,
+    session: AsyncSession,
+    principal: Principal,
     owner: tuple[str, int],
     file: UploadFile,
     category: str,
