@@ -93,8 +93,11 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
 
 
 @pytest.fixture(scope="session")
-async def container(database_url: str) -> AsyncIterator[Container]:
-    built = Container.build(make_settings(database_url))
+async def container(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Container]:
+    files_dir = tmp_path_factory.mktemp("files")
+    built = Container.build(make_settings(database_url, files_dir=files_dir))
     await migrate.upgrade(built.engine)
     yield built
     await built.close()

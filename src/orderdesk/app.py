@@ -13,6 +13,8 @@ from starlette.middleware.cors import CORSMiddleware
 from orderdesk import __version__
 from orderdesk.container import Container
 from orderdesk.core.errors import install_error_handlers
+from orderdesk.files.api import UPLOAD_PATH
+from orderdesk.files.upload import UploadPolicy
 from orderdesk.ops.docs import install_docs
 from orderdesk.ops.logging import configure_logging
 from orderdesk.ops.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -54,7 +56,11 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     install_error_handlers(app)
     install_docs(app)
     _mount_routers(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        path_limits=[(UPLOAD_PATH, UploadPolicy.from_settings(settings).max_body_bytes)],
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -81,6 +87,7 @@ def _mount_routers(app: FastAPI) -> None:
     from orderdesk.auth.api import router as auth_router
     from orderdesk.auth.users_api import router as users_router
     from orderdesk.catalog.api import router as catalog_router
+    from orderdesk.files.api import router as files_router
     from orderdesk.jobs.api import router as jobs_router
     from orderdesk.ops.api import router as ops_router
     from orderdesk.orders.api import router as orders_router
@@ -93,6 +100,7 @@ def _mount_routers(app: FastAPI) -> None:
         units_router,
         catalog_router,
         orders_router,
+        files_router,
         audit_router,
         jobs_router,
     ):

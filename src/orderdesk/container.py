@@ -10,6 +10,7 @@ from orderdesk.auth.passwords import Passwords
 from orderdesk.auth.ratelimit import RateLimiter
 from orderdesk.auth.tokens import TokenCodec
 from orderdesk.db.engine import create_engine, session_factories
+from orderdesk.files.storage import Storage, build_storage
 from orderdesk.jobs.queue import JobQueue
 from orderdesk.jobs.registry import load_modules
 from orderdesk.jobs.runner import JobRunner
@@ -26,6 +27,7 @@ class Container:
     tokens: TokenCodec
     rate_limiter: RateLimiter
     jobs: JobQueue
+    storage: Storage
 
     @classmethod
     def build(cls, settings: Settings, *, run_jobs: bool | None = None) -> Container:
@@ -34,9 +36,10 @@ class Container:
         read, write = session_factories(engine)
         load_modules(settings.job_modules)
         runs = settings.runs_jobs_in_process if run_jobs is None else run_jobs
-        runner = (
-            JobRunner(settings, write, sqlite=engine.dialect.name == "sqlite") if runs else None
-        )
+        sqlite = engine.dialect.name == "sqlite"
+        runner = None
+        if runs:
+            runner = JobRunner(settings, write, sqlite=sqlite, autocommit=None if sqlite else read)
         jobs = JobQueue(settings, write, runner)
         write.configure(info={"job_queue": jobs})
         return cls(
@@ -48,6 +51,7 @@ class Container:
             tokens=TokenCodec(settings),
             rate_limiter=RateLimiter(settings.redis_url),
             jobs=jobs,
+            storage=build_storage(settings),
         )
 
     async def close(self) -> None:

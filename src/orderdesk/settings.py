@@ -15,6 +15,11 @@ DEFAULT_SECRET = "change-me-this-is-not-a-secret-orderdesk-dev"  # noqa: S105
 MIN_SECRET_LENGTH = 32
 
 
+class StorageBackend(StrEnum):
+    local = "local"
+    s3 = "s3"
+
+
 class Environment(StrEnum):
     development = "development"
     production = "production"
@@ -74,11 +79,24 @@ class Settings(BaseSettings):
     jobs_sweep_interval_seconds: float = Field(1.0, gt=0, le=300)
     jobs_shutdown_grace_seconds: float = Field(10.0, ge=0, le=3600)
     job_modules: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    storage_backend: StorageBackend = StorageBackend.local
+    files_dir: Path | None = None  # default: <data_dir>/files
+    s3_endpoint_url: str = ""  # empty: the AWS endpoint of s3_region
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    s3_prefix: str = ""
+    upload_max_bytes: int = Field(50 * 1024 * 1024, ge=1024)
+    # Empty: every type the sniffer knows (files/sniff.py); else a list of MIME types.
+    upload_allowed_types: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     log_level: str = "INFO"
     log_format: str = ""  # "json" or "console"; empty: json in production, console otherwise
 
-    @field_validator("secret_keys", "cors_origins", "job_modules", mode="before")
+    @field_validator(
+        "secret_keys", "cors_origins", "job_modules", "upload_allowed_types", mode="before"
+    )
     @classmethod
     def _split_csv(cls, value: object) -> object:
         if not isinstance(value, str):
@@ -87,12 +105,27 @@ class Settings(BaseSettings):
             return json.loads(value)
         return [part.strip() for part in value.split(",") if part.strip()]
 
+    @field_validator("upload_allowed_types")
+    @classmethod
+    def _known_types(cls, value: list[str]) -> list[str]:
+        from orderdesk.files.sniff import KNOWN_TYPES
+
+        unknown = sorted(set(value) - KNOWN_TYPES)
+        if unknown:
+            raise ValueError(f"unknown types {unknown}; known: {sorted(KNOWN_TYPES)}")
+        return value
+
     @cached_property
     def effective_database_url(self) -> str:
         """The configured URL, or an SQLite file in the data directory."""
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'orderdesk.db').as_posix()}"
+
+    @property
+    def effective_files_dir(self) -> Path:
+        """Where the local storage backend keeps uploaded files."""
+        return self.files_dir or self.data_dir / "files"
 
     @property
     def is_sqlite(self) -> bool:
@@ -137,6 +170,20 @@ class Settings(BaseSettings):
             found.append(
                 "SQLite in production needs ORDERDESK_ALLOW_SQLITE_IN_PRODUCTION=true "
                 "(or set ORDERDESK_DATABASE_URL to PostgreSQL)"
+            )
+        found.extend(self.storage_problems())
+        return found
+
+    def storage_problems(self) -> list[str]:
+        """Reasons the S3 storage settings cannot work (checked in production)."""
+        if self.storage_backend is not StorageBackend.s3:
+            return []
+        found = []
+        if not self.s3_bucket:
+            found.append("ORDERDESK_S3_BUCKET is required with ORDERDESK_STORAGE_BACKEND=s3")
+        if bool(self.s3_access_key_id) != bool(self.s3_secret_access_key):
+            found.append(
+                "ORDERDESK_S3_ACCESS_KEY_ID and ORDERDESK_S3_SECRET_ACCESS_KEY go together"
             )
         return found
 

@@ -5,12 +5,14 @@ from orderdesk.auth.models import AuthSession, RefreshToken, User
 from orderdesk.catalog.models import Category, Item, ItemType
 from orderdesk.core.models import IdempotencyRecord
 from orderdesk.db.base import Base
+from orderdesk.files.models import Attachment
 from orderdesk.jobs.models import Job
 from orderdesk.orders.models import Order, OrderCounter, OrderEvent, OrderLine, OrderType
 from orderdesk.realtime.models import OutboxEvent
 from orderdesk.units.models import Unit
 
 __all__ = [
+    "Attachment",
     "AuditEntry",
     "AuthSession",
     "Base",

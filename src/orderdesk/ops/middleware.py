@@ -6,6 +6,7 @@ import contextlib
 import re
 import time
 import uuid
+from collections.abc import Sequence
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -132,24 +133,42 @@ class RequestContextMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Reject bodies over the limit with 413: by Content-Length up front, else while streaming."""
+    """Reject bodies over the limit with 413: by Content-Length up front, else while streaming.
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    `path_limits` give some paths (file uploads) their own limit: the first pattern that
+    matches the request path wins.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        path_limits: Sequence[tuple[re.Pattern[str], int]] = (),
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.path_limits = tuple(path_limits)
+
+    def limit_for(self, path: str) -> int:
+        for pattern, limit in self.path_limits:
+            if pattern.match(path):
+                return limit
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(str(scope.get("path", ""))) if self.path_limits else self.max_bytes
         declared = _header(scope, b"content-length")
         if declared is not None:
             try:
-                too_big = int(declared) > self.max_bytes
+                too_big = int(declared) > limit
             except ValueError:
                 too_big = True
             if too_big:
-                await self._reject(scope, receive, send)
+                await self._reject(scope, receive, send, limit)
                 return
         received = 0
         exceeded = started = False
@@ -159,9 +178,9 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     exceeded = True
-                    raise PayloadTooLarge("problem.too_large.detail", limit=self.max_bytes)
+                    raise PayloadTooLarge("problem.too_large.detail", limit=limit)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -177,10 +196,10 @@ class BodySizeLimitMiddleware:
         with contextlib.suppress(PayloadTooLarge):
             await self.app(scope, limited_receive, tracking_send)
         if exceeded and not started:
-            await self._reject(scope, receive, send)
+            await self._reject(scope, receive, send, limit)
 
-    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
-        error = PayloadTooLarge("problem.too_large.detail", limit=self.max_bytes)
+    async def _reject(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        error = PayloadTooLarge("problem.too_large.detail", limit=limit)
         response = problem_response(
             error.status, error.body(scope.get("path")), {"Connection": "close"}
         )

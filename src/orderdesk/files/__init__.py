@@ -1,0 +1,1 @@
+"""Files: storage backends, attachments on items and orders, upload validation."""
