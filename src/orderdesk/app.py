@@ -15,6 +15,7 @@ from orderdesk.core.errors import install_error_handlers
 from orderdesk.ops.docs import install_docs
 from orderdesk.ops.logging import configure_logging
 from orderdesk.ops.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from orderdesk.realtime.hub import Hub
 from orderdesk.settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -27,9 +28,14 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     configure_logging(settings)
     container = container or Container.build(settings)
 
+    hub = Hub(container.bus, heartbeat_seconds=settings.ws_heartbeat_seconds)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await container.start_realtime()
+        await hub.start()
         yield
+        await hub.stop()
         await container.close()
 
     app = FastAPI(
@@ -43,6 +49,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         redoc_url=None,
     )
     app.state.container = container
+    app.state.hub = hub
     install_error_handlers(app)
     install_docs(app)
     _mount_routers(app)
@@ -75,9 +82,11 @@ def _mount_routers(app: FastAPI) -> None:
     from orderdesk.catalog.api import router as catalog_router
     from orderdesk.ops.api import router as ops_router
     from orderdesk.orders.api import router as orders_router
+    from orderdesk.realtime.ws import websocket_endpoint
     from orderdesk.units.api import router as units_router
 
     _add_routes(app, ops_router, "")
+    app.add_api_websocket_route("/ws", websocket_endpoint, name="realtime")
     for router in (
         auth_router,
         users_router,

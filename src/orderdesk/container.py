@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -10,6 +11,8 @@ from orderdesk.auth.passwords import Passwords
 from orderdesk.auth.ratelimit import RateLimiter
 from orderdesk.auth.tokens import TokenCodec
 from orderdesk.db.engine import create_engine, session_factories
+from orderdesk.realtime.bus import EventBus, build_bus
+from orderdesk.realtime.relay import OutboxRelay
 from orderdesk.settings import Settings
 
 
@@ -22,11 +25,22 @@ class Container:
     passwords: Passwords
     tokens: TokenCodec
     rate_limiter: RateLimiter
+    bus: EventBus
+    relay: OutboxRelay
 
     @classmethod
     def build(cls, settings: Settings) -> Container:
         engine = create_engine(settings)
         read, write = session_factories(engine)
+        bus = build_bus(settings.redis_url, settings.realtime_channel)
+        relay = OutboxRelay(
+            read_sessions=read,
+            write_sessions=write,
+            bus=bus,
+            batch_size=settings.realtime_batch_size,
+            poll_seconds=settings.realtime_poll_seconds,
+            retention=timedelta(hours=settings.realtime_retention_hours),
+        )
         return cls(
             settings=settings,
             engine=engine,
@@ -35,7 +49,21 @@ class Container:
             passwords=Passwords(settings),
             tokens=TokenCodec(settings),
             rate_limiter=RateLimiter(settings.redis_url),
+            bus=bus,
+            relay=relay,
         )
 
+    async def start_realtime(self) -> None:
+        """Connect the event bus and start the outbox relay (if enabled)."""
+        await self.bus.start()
+        if self.settings.realtime_relay_enabled:
+            self.relay.start()
+
+    async def stop_realtime(self) -> None:
+        """Stop the relay, then disconnect the bus."""
+        await self.relay.stop()
+        await self.bus.close()
+
     async def close(self) -> None:
+        await self.stop_realtime()
         await self.engine.dispose()

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from orderdesk.realtime.models import OutboxEvent
+
+PENDING = "orderdesk_outbox_pending"
+# Called after a commit that wrote outbox rows in this process: the relay wakes at once.
+_wakers: list[Callable[[], None]] = []
 
 
 def record_event(
@@ -33,4 +40,23 @@ def record_event(
         actor_id=actor_id,
     )
     session.add(event)
+    session.info[PENDING] = True
     return event
+
+
+def on_commit(waker: Callable[[], None]) -> Callable[[], None]:
+    """Call `waker` after every local commit that wrote events; returns the undo function."""
+    _wakers.append(waker)
+    return lambda: _wakers.remove(waker) if waker in _wakers else None
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.info.pop(PENDING, False):
+        for waker in _wakers:
+            waker()
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(PENDING, None)
