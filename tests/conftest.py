@@ -23,6 +23,8 @@ from orderdesk.settings import Settings
 
 PASSWORD = "Correct-Horse-42"  # noqa: S105
 PG_URL = os.environ.get("ORDERDESK_TEST_DATABASE_URL", "")
+# Redis pub/sub channels are server-wide (not per database): one channel per test session.
+TEST_CHANNEL = f"orderdesk-test-{uuid.uuid4().hex[:10]}:events"
 
 
 async def _create_pg_database(url: str) -> str:
@@ -81,6 +83,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "argon2_memory_cost_kib": 64,
         "log_level": "WARNING",
         "redis_url": os.environ.get("ORDERDESK_TEST_REDIS_URL") or None,
+        "realtime_channel": TEST_CHANNEL,
     }
     values.update(overrides)
     return Settings(**values)
