@@ -59,6 +59,7 @@ async def published(container: Container, **options: Any) -> Recorder:
 class LiveServer:
     container: Container
     port: int
+    app: Any
 
     @property
     def http(self) -> str:
@@ -84,7 +85,7 @@ async def live_server(database_url: str, **overrides: Any) -> AsyncIterator[Live
         await asyncio.sleep(0.025)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield LiveServer(container, port)
+        yield LiveServer(container, port, app)
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, timeout=10)

@@ -72,11 +72,19 @@ async def authenticate(container: Container, token: Any) -> tuple[Principal, flo
     return principal, claims.expires_at.timestamp()
 
 
+async def receive_data(ws: WebSocket) -> str | bytes:
+    """The next text or binary frame's data; WebSocketDisconnect when the client left."""
+    message = await ws.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
+    data: str | bytes | None = message.get("text")
+    return data if data is not None else (message.get("bytes") or b"")
+
+
 async def _first_message(ws: WebSocket, timeout: float) -> dict[str, Any] | None:
     try:
-        text = await asyncio.wait_for(ws.receive_text(), timeout=timeout)
-        message = orjson.loads(text)
-    except (TimeoutError, orjson.JSONDecodeError, WebSocketDisconnect, KeyError):
+        message = orjson.loads(await asyncio.wait_for(receive_data(ws), timeout=timeout))
+    except (TimeoutError, orjson.JSONDecodeError, WebSocketDisconnect):
         return None
     return message if isinstance(message, dict) else None
 
@@ -144,6 +152,7 @@ class Session:
         )
 
     def _on_kill(self, code: int, reason_key: str) -> None:
+        self.hub.remove(self.conn)  # no more fan-out to it while the close frame goes out
         if not self._killed.done():
             self._killed.set_result((code, reason_key))
 
@@ -182,15 +191,15 @@ class Session:
     async def _receive_forever(self) -> None:
         with contextlib.suppress(WebSocketDisconnect):
             while True:
-                text = await self.ws.receive_text()
+                data = await receive_data(self.ws)
                 self.conn.last_seen = time.monotonic()
-                await self._handle(text)
+                await self._handle(data)
 
-    async def _handle(self, text: str) -> None:
+    async def _handle(self, data: str | bytes) -> None:
         message: Any = None
-        if len(text) <= MAX_MESSAGE_CHARS:
+        if len(data) <= MAX_MESSAGE_CHARS:
             with contextlib.suppress(orjson.JSONDecodeError):
-                message = orjson.loads(text)
+                message = orjson.loads(data)
         kind = message.get("type") if isinstance(message, dict) else None
         if kind == "ping":
             self.conn.offer(_dump({"type": "pong"}))
