@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -13,12 +14,15 @@ from orderdesk.container import Container
 from orderdesk.db.types import utcnow
 from orderdesk.orders import service as orders
 from orderdesk.orders.schemas import OrderCreate, OrderUpdate
-from orderdesk.realtime.bus import EventBus
+from orderdesk.realtime.bus import EventBus, RedisEventBus
 from orderdesk.realtime.events import Event
 from orderdesk.realtime.models import OutboxEvent
 from orderdesk.realtime.outbox import record_event
+from tests.conftest import TEST_CHANNEL
 from tests.factories import SYSTEM, free_line, make_order, make_order_type
 from tests.realtime.helpers import Recorder, published, relay_for
+
+REDIS_URL = os.environ.get("ORDERDESK_TEST_REDIS_URL", "")
 
 
 async def unpublished_count(container: Container) -> int:
@@ -164,3 +168,25 @@ async def test_purge_removes_only_old_published_events(container: Container) -> 
     async with container.read_sessions() as session:
         left = set((await session.scalars(select(OutboxEvent.aggregate_id))).all())
     assert left == {str(fresh["id"]), str(unpublished["id"])}
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="needs ORDERDESK_TEST_REDIS_URL")
+async def test_the_redis_bus_carries_a_batch_to_every_listening_process() -> None:
+    channel = f"{TEST_CHANNEL}:bus-test"
+    sender, listener = RedisEventBus(REDIS_URL, channel), RedisEventBus(REDIS_URL, channel)
+    recorder = Recorder()
+    listener.subscribe(recorder)
+    await listener.start()
+    try:
+        batch = [Event(id=n, event_id=f"r-{n}", type="order.updated", aggregate_type="order",
+                       aggregate_id="1") for n in range(1, 251)]  # fmt: skip
+        await sender.publish(batch)  # never started: a publish-only process
+        await sender.publish(batch[:10])  # a repeat is dropped
+        for _ in range(100):
+            if len(recorder.events) >= 250:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await sender.close()
+        await listener.close()
+    assert [e.id for e in recorder.events] == list(range(1, 251))

@@ -83,7 +83,8 @@ class RedisEventBus(EventBus):
 
         if self._reader is not None:
             return
-        self._redis = Redis.from_url(self.url)
+        if self._redis is None:
+            self._redis = Redis.from_url(self.url)
         await self._subscribe()
         self._reader = asyncio.create_task(self._read_forever(), name="orderdesk-bus-reader")
 
@@ -95,6 +96,10 @@ class RedisEventBus(EventBus):
         """One PUBLISH per chunk of events, all chunks in one pipelined round trip."""
         if not events:
             return
+        if self._redis is None:  # a publisher that never started listening (CLI, worker)
+            from redis.asyncio import Redis
+
+            self._redis = Redis.from_url(self.url)
         batch = list(events)
         async with self._redis.pipeline(transaction=False) as pipe:
             for start in range(0, len(batch), EVENTS_PER_MESSAGE):
