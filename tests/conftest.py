@@ -25,6 +25,8 @@ PASSWORD = "Correct-Horse-42"  # noqa: S105
 PG_URL = os.environ.get("ORDERDESK_TEST_DATABASE_URL", "")
 # Redis keys and streams of this test session stay apart from any other run's.
 REDIS_NAMESPACE = f"test-{uuid.uuid4().hex[:10]}"
+# Redis pub/sub channels are server-wide (not per database): one channel per test session.
+TEST_CHANNEL = f"orderdesk-test-{uuid.uuid4().hex[:10]}:events"
 
 
 async def _create_pg_database(url: str) -> str:
@@ -87,6 +89,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "jobs_heartbeat_seconds": 0.2,
         "jobs_stale_after_seconds": 2,
         "jobs_sweep_interval_seconds": 0.2,
+        "realtime_channel": TEST_CHANNEL,
     }
     values.update(overrides)
     return Settings(**values)

@@ -18,6 +18,7 @@ from orderdesk.files.upload import UploadPolicy
 from orderdesk.ops.docs import install_docs
 from orderdesk.ops.logging import configure_logging
 from orderdesk.ops.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from orderdesk.realtime.hub import Hub
 from orderdesk.settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -30,16 +31,21 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     configure_logging(settings)
     container = container or Container.build(settings)
 
+    hub = Hub(container.bus, heartbeat_seconds=settings.ws_heartbeat_seconds)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
         worker = None
+        await container.start_realtime()
+        await hub.start()
         if container.jobs.runner is not None:  # embedded: this process runs the jobs too
             worker = asyncio.create_task(container.jobs.work(stop))
         yield
         stop.set()
         if worker is not None:
             await worker
+        await hub.stop()
         await container.close()
 
     app = FastAPI(
@@ -53,6 +59,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         redoc_url=None,
     )
     app.state.container = container
+    app.state.hub = hub
     install_error_handlers(app)
     install_docs(app)
     _mount_routers(app)
@@ -91,9 +98,11 @@ def _mount_routers(app: FastAPI) -> None:
     from orderdesk.jobs.api import router as jobs_router
     from orderdesk.ops.api import router as ops_router
     from orderdesk.orders.api import router as orders_router
+    from orderdesk.realtime.ws import websocket_endpoint
     from orderdesk.units.api import router as units_router
 
     _add_routes(app, ops_router, "")
+    app.add_api_websocket_route("/ws", websocket_endpoint, name="realtime")
     for router in (
         auth_router,
         users_router,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -14,6 +15,8 @@ from orderdesk.files.storage import Storage, build_storage
 from orderdesk.jobs.queue import JobQueue
 from orderdesk.jobs.registry import load_modules
 from orderdesk.jobs.runner import JobRunner
+from orderdesk.realtime.bus import EventBus, build_bus
+from orderdesk.realtime.relay import OutboxRelay
 from orderdesk.settings import Settings
 
 
@@ -28,6 +31,8 @@ class Container:
     rate_limiter: RateLimiter
     jobs: JobQueue
     storage: Storage
+    bus: EventBus
+    relay: OutboxRelay
 
     @classmethod
     def build(cls, settings: Settings, *, run_jobs: bool | None = None) -> Container:
@@ -42,6 +47,15 @@ class Container:
             runner = JobRunner(settings, write, sqlite=sqlite, autocommit=None if sqlite else read)
         jobs = JobQueue(settings, write, runner)
         write.configure(info={"job_queue": jobs})
+        bus = build_bus(settings.redis_url, settings.realtime_channel)
+        relay = OutboxRelay(
+            read_sessions=read,
+            write_sessions=write,
+            bus=bus,
+            batch_size=settings.realtime_batch_size,
+            poll_seconds=settings.realtime_poll_seconds,
+            retention=timedelta(hours=settings.realtime_retention_hours),
+        )
         return cls(
             settings=settings,
             engine=engine,
@@ -52,10 +66,24 @@ class Container:
             rate_limiter=RateLimiter(settings.redis_url),
             jobs=jobs,
             storage=build_storage(settings),
+            bus=bus,
+            relay=relay,
         )
+
+    async def start_realtime(self) -> None:
+        """Connect the event bus and start the outbox relay (if enabled)."""
+        await self.bus.start()
+        if self.settings.realtime_relay_enabled:
+            self.relay.start()
+
+    async def stop_realtime(self) -> None:
+        """Stop the relay, then disconnect the bus."""
+        await self.relay.stop()
+        await self.bus.close()
 
     async def close(self) -> None:
         await self.jobs.stop()
+        await self.stop_realtime()
         writer = self.write_sessions.kw["bind"]
         if writer.sync_engine.pool is not self.engine.sync_engine.pool:
             await writer.dispose()

@@ -90,6 +90,19 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(50 * 1024 * 1024, ge=1024)
     # Empty: every type the sniffer knows (files/sniff.py); else a list of MIME types.
     upload_allowed_types: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Outbox relay and event bus (realtime/)
+    realtime_relay_enabled: bool = True
+    realtime_channel: str = "orderdesk:events"
+    realtime_batch_size: int = Field(500, ge=1, le=10_000)
+    realtime_poll_seconds: float = Field(0.5, gt=0, le=60)
+    realtime_retention_hours: int = Field(24, ge=1, le=24 * 90)
+    # WebSocket /ws
+    ws_heartbeat_seconds: float = Field(25.0, gt=0, le=600)
+    ws_auth_timeout_seconds: float = Field(10.0, gt=0, le=120)
+    ws_send_queue: int = Field(256, ge=1, le=100_000)
+    ws_replay_limit: int = Field(500, ge=0, le=10_000)
+    ws_replay_minutes: int = Field(60, ge=1, le=24 * 60)
+    ws_max_topics: int = Field(100, ge=1, le=10_000)
 
     log_level: str = "INFO"
     log_format: str = ""  # "json" or "console"; empty: json in production, console otherwise

@@ -8,6 +8,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orderdesk.audit import service as audit
+from orderdesk.catalog import events
 from orderdesk.catalog import repository as repo
 from orderdesk.catalog.messages import ITEM_NOT_FOUND
 from orderdesk.catalog.models import Category, Item, ItemType
@@ -71,6 +72,7 @@ async def create_item_type(
     )
     session.add(item_type)
     await session.flush()
+    events.catalog_event(session, "item_type.create", item_type.id, principal, code=data.code)
     await audit.record(
         session,
         action="item_type.create",
@@ -131,6 +133,9 @@ async def update_item_type(
     }
     if audit.diff(before, after):
         item_type.version += 1
+        events.catalog_event(
+            session, "item_type.update", type_id, principal, version=item_type.version
+        )
         await audit.record(
             session,
             action="item_type.update",
@@ -152,6 +157,7 @@ async def delete_item_type(*, session: AsyncSession, principal: Principal, type_
     if await repo.count_items_of_type(session, type_id):
         raise Conflict("item_type.in_use")
     await session.delete(item_type)
+    events.catalog_event(session, "item_type.delete", type_id, principal)
     await audit.record(
         session,
         action="item_type.delete",
@@ -192,6 +198,7 @@ async def create_category(
     category = Category(**data.model_dump())
     session.add(category)
     await session.flush()
+    events.catalog_event(session, "category.create", category.id, principal)
     await audit.record(
         session,
         action="category.create",
@@ -247,6 +254,9 @@ async def update_category(
     after = {"name": category.name, "parent_id": category.parent_id, "position": category.position}
     if audit.diff(before, after):
         category.version += 1
+        events.catalog_event(
+            session, "category.update", category_id, principal, version=category.version
+        )
         await audit.record(
             session,
             action="category.update",
@@ -269,6 +279,7 @@ async def delete_category(*, session: AsyncSession, principal: Principal, catego
     if await repo.category_has_children(session, category_id):
         raise Conflict("category.has_children")
     await session.delete(category)
+    events.catalog_event(session, "category.delete", category_id, principal)
     await audit.record(
         session,
         action="category.delete",
@@ -318,6 +329,7 @@ async def create_item(
     item.search_text = item_search_text(item)
     session.add(item)
     await session.flush()
+    events.item_event(session, "item.create", item, principal)
     await audit.record(
         session,
         action="item.create",
@@ -369,6 +381,7 @@ async def _save_changes(
         item.version += 1
         item.updated_at = utcnow()
         item.search_text = item_search_text(item)
+        events.item_event(session, action, item, principal)
         await audit.record(
             session,
             action=action,
@@ -450,6 +463,7 @@ async def delete_item(
     item = await _load_for_write(session, principal, item_id, expected_version)
     before = item_snapshot(item)
     await session.execute(delete(Item).where(Item.id == item.id))
+    events.item_event(session, "item.delete", item, principal)
     await audit.record(
         session,
         action="item.delete",

@@ -18,8 +18,8 @@ from orderdesk.core.http import check_version
 from orderdesk.core.pagination import Page, PageRequest, search_text
 from orderdesk.core.permissions import Permission, Principal, Role, ensure
 from orderdesk.db.types import utcnow
+from orderdesk.orders import events, stock
 from orderdesk.orders import repository as repo
-from orderdesk.orders import stock
 from orderdesk.orders.messages import ORDER_NOT_FOUND
 from orderdesk.orders.models import Order, OrderType
 from orderdesk.orders.numbering import period_of, render_number
@@ -289,6 +289,7 @@ async def create_order(
     order.number = render_number(order_type.number_format, seq, now)
     order.search_text = order_search_text(order, lines)
     await session.flush()
+    events.order_event(session, order, events.CREATED, principal)
     await audit.record(
         session,
         action="order.create",
@@ -341,6 +342,14 @@ async def _finish_edit(
         order.updated_at = utcnow()
         order.search_text = order_search_text(order, lines)
         await repo.add_event(session, order_id=order.id, kind="updated", actor_id=principal.user_id)
+        events.order_event(
+            session,
+            order,
+            events.UPDATED,
+            principal,
+            fields=sorted(changes),
+            lines_changed="lines" in changes,
+        )
         await audit.record(
             session,
             action="order.update",
@@ -488,6 +497,7 @@ async def delete_order(
         raise NotFound(ORDER_NOT_FOUND, id=order_id)
     check_version(order.version, expected_version)
     before = {"number": order.number, **_snapshot(order, await repo.get_lines(session, order.id))}
+    events.order_event(session, order, events.DELETED, principal)
     await session.delete(order)
     await audit.record(
         session,
@@ -552,6 +562,15 @@ async def transition(
         status = await repo.current_status(session, order.id)
         raise Conflict("order.status_changed", status=status)
     await _stock_effect(session, order, rule.get("stock"))
+    events.order_event(
+        session,
+        order,
+        events.STATUS_CHANGED,
+        principal,
+        status=to,
+        version=order.version + 1,  # what the compare-and-set wrote
+        **{"from": from_status, "to": to},
+    )
     await repo.add_event(
         session,
         order_id=order.id,

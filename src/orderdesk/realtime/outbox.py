@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any, cast
 
 from sqlalchemy import Table, insert
+from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from orderdesk.db.types import utcnow
 from orderdesk.realtime.models import OutboxEvent
+
+PENDING = "orderdesk_outbox_pending"
+# Called after a commit that wrote outbox rows in this process: the relay wakes at once.
+_wakers: list[Callable[[], None]] = []
 
 
 def record_event(
@@ -35,6 +42,7 @@ def record_event(
         actor_id=actor_id,
     )
     session.add(event)
+    session.info[PENDING] = True
     return event
 
 
@@ -54,6 +62,7 @@ async def insert_event(
     actor_id: int | None = None,
 ) -> None:
     """`record_event` as one Core INSERT, for hot paths that hold no ORM objects (job loop)."""
+    session.info[PENDING] = True
     conn = await session.connection()
     await conn.execute(
         INSERT_EVENT,
@@ -69,3 +78,21 @@ async def insert_event(
             "created_at": utcnow(),
         },
     )
+
+
+def on_commit(waker: Callable[[], None]) -> Callable[[], None]:
+    """Call `waker` after every local commit that wrote events; returns the undo function."""
+    _wakers.append(waker)
+    return lambda: _wakers.remove(waker) if waker in _wakers else None
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.info.pop(PENDING, False):
+        for waker in _wakers:
+            waker()
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(PENDING, None)
