@@ -23,6 +23,9 @@ from orderdesk.settings import Settings
 
 PASSWORD = "Correct-Horse-42"  # noqa: S105
 PG_URL = os.environ.get("ORDERDESK_TEST_DATABASE_URL", "")
+REDIS_URL = os.environ.get("ORDERDESK_TEST_REDIS_URL") or None
+# One Redis key namespace per test session: parallel runs on one Redis never see each other.
+REDIS_NAMESPACE = f"test-{uuid.uuid4().hex[:12]}"
 
 
 async def _create_pg_database(url: str) -> str:
@@ -80,7 +83,8 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "argon2_time_cost": 1,
         "argon2_memory_cost_kib": 64,
         "log_level": "WARNING",
-        "redis_url": os.environ.get("ORDERDESK_TEST_REDIS_URL") or None,
+        "redis_url": REDIS_URL,
+        "redis_namespace": REDIS_NAMESPACE,
     }
     values.update(overrides)
     return Settings(**values)
@@ -91,6 +95,7 @@ async def container(database_url: str) -> AsyncIterator[Container]:
     built = Container.build(make_settings(database_url))
     await migrate.upgrade(built.engine)
     yield built
+    await built.backends.reset()
     await built.close()
 
 
@@ -113,7 +118,7 @@ async def _clean_database(request: pytest.FixtureRequest) -> AsyncIterator[None]
             await conn.execute(text("DELETE FROM sqlite_sequence")) if await _has_seq(
                 conn
             ) else None
-    await built.rate_limiter.reset()
+    await built.backends.reset()
     yield
 
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from orderdesk.auth.passwords import Passwords
-from orderdesk.auth.ratelimit import RateLimiter
 from orderdesk.auth.tokens import TokenCodec
+from orderdesk.backends import Backends, Cache, IdempotencyStore, Locks, RateLimiter, build_backends
 from orderdesk.db.engine import create_engine, session_factories
 from orderdesk.settings import Settings
 
@@ -21,7 +21,23 @@ class Container:
     write_sessions: async_sessionmaker[AsyncSession]
     passwords: Passwords
     tokens: TokenCodec
-    rate_limiter: RateLimiter
+    backends: Backends
+
+    @property
+    def rate_limiter(self) -> RateLimiter:
+        return self.backends.rate_limiter
+
+    @property
+    def cache(self) -> Cache:
+        return self.backends.cache
+
+    @property
+    def locks(self) -> Locks:
+        return self.backends.locks
+
+    @property
+    def idempotency(self) -> IdempotencyStore:
+        return self.backends.idempotency
 
     @classmethod
     def build(cls, settings: Settings) -> Container:
@@ -34,8 +50,9 @@ class Container:
             write_sessions=write,
             passwords=Passwords(settings),
             tokens=TokenCodec(settings),
-            rate_limiter=RateLimiter(settings.redis_url),
+            backends=build_backends(settings),
         )
 
     async def close(self) -> None:
         await self.engine.dispose()
+        await self.backends.close()
