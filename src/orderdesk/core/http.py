@@ -114,6 +114,9 @@ async def idempotent(
     digest = hashlib.sha256(
         request.method.encode() + b" " + request.url.path.encode() + b"\n" + await request.body()
     ).hexdigest()
+    # Marked before the lookup: a request that waited out another with this key then sees the
+    # other's committed record and replays it instead of running the create a second time.
+    await _mark_in_flight(request, session, owner, key)
     stmt = select(IdempotencyRecord).where(
         IdempotencyRecord.principal_key == owner, IdempotencyRecord.key == key
     )
@@ -132,7 +135,6 @@ async def idempotent(
             media_type="application/json",
             headers=headers,
         )
-    await _mark_in_flight(request, session, owner, key)
     status, body, version = await create()
     payload = dumps(body)
     try:
