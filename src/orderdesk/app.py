@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -29,7 +30,8 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with _in_process_scheduler(container):
+            yield
         await container.close()
 
     app = FastAPI(
@@ -66,6 +68,23 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         )
     app.add_middleware(RequestContextMiddleware, production=settings.is_production)
     return app
+
+
+@asynccontextmanager
+async def _in_process_scheduler(container: Container) -> AsyncIterator[None]:
+    """Run the scheduler beside the API when configured (by default: embedded shape only)."""
+    if not container.settings.runs_scheduler_in_process:
+        yield
+        return
+    from orderdesk.scheduler.runner import scheduler_for
+
+    stop = asyncio.Event()
+    task = asyncio.create_task(scheduler_for(container).run(stop), name="scheduler")
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
 
 
 def _mount_routers(app: FastAPI) -> None:
