@@ -129,9 +129,11 @@ def serve(
 def scheduler() -> None:
     """Run periodic tasks (cron): at each tick one scheduler enqueues the job; stop with Ctrl+C."""
     from orderdesk.db import migrate as m
+    from orderdesk.ops.logging import configure_logging
     from orderdesk.scheduler.runner import run_until_signalled
 
     settings = _settings()
+    configure_logging(settings)
 
     async def work(container: Container) -> None:
         if not await m.is_at_head(container.engine):

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orderdesk.backends.locks import Locks
 from orderdesk.container import Container
+from orderdesk.db import models  # noqa: F401  (jobs' foreign keys need every table mapped)
 from orderdesk.db.types import utcnow
 from orderdesk.jobs.service import enqueue
 from orderdesk.scheduler import repository as repo
