@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,13 +43,13 @@ class Process:
 Spawn = Callable[[list[str], dict[str, str]], Process]
 
 
-@pytest.fixture
-def spawn(tmp_path: Path) -> Iterator[Spawn]:
-    """Start `python -m <args>` with extra environment; every process is stopped at teardown."""
+@contextmanager
+def processes(log_dir: Path) -> Iterator[Spawn]:
+    """Start `python -m <args>` with extra environment; every process is stopped on exit."""
     started: list[Process] = []
 
     def start(args: list[str], env: dict[str, str]) -> Process:
-        log_path = tmp_path / f"process-{len(started)}.log"
+        log_path = log_dir / f"process-{len(started)}.log"
         with log_path.open("wb") as log:
             popen = subprocess.Popen(  # noqa: S603
                 [sys.executable, "-m", *args],
@@ -66,6 +67,20 @@ def spawn(tmp_path: Path) -> Iterator[Spawn]:
     finally:
         for process in started:
             process.stop()
+
+
+@pytest.fixture
+def spawn(tmp_path: Path) -> Iterator[Spawn]:
+    """Processes of one test."""
+    with processes(tmp_path) as start:
+        yield start
+
+
+@pytest.fixture(scope="module")
+def spawn_for_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Spawn]:
+    """Processes shared by the tests of one module."""
+    with processes(tmp_path_factory.mktemp("processes")) as start:
+        yield start
 
 
 def free_port() -> int:
