@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from orderdesk.backends import Backends
-from orderdesk.backends.locks import LockNotAcquired, hold
+from orderdesk.backends.locks import LockNotAcquired, MemoryLocks, hold
 
 
 async def test_second_acquire_of_a_held_lock_gets_nothing(backends: Backends) -> None:
@@ -67,3 +67,12 @@ async def test_hold_waits_for_the_holder_to_finish(backends: Backends) -> None:
 
     await asyncio.gather(worker("a"), worker("b"))
     assert order in (["a in", "a out", "b in", "b out"], ["b in", "b out", "a in", "a out"])
+
+
+async def test_memory_locks_forget_expired_locks_nobody_asks_for_again() -> None:
+    locks = MemoryLocks()
+    for n in range(MemoryLocks.SWEEP_ABOVE):
+        await locks.acquire(f"tick-{n}", ttl=0.01)
+    await asyncio.sleep(0.05)
+    await locks.acquire("fresh", ttl=5)
+    assert len(locks._held) == 1

@@ -60,8 +60,16 @@ async def hold(
 class MemoryLocks:
     """Locks of one process (the embedded shape); expiry is checked on access."""
 
+    SWEEP_ABOVE = 1_000
+
     def __init__(self) -> None:
         self._held: dict[str, tuple[str, float]] = {}
+
+    def _sweep(self) -> None:
+        """Drop expired locks nobody asks for again (e.g. past scheduler ticks)."""
+        now = time.monotonic()
+        for name in [name for name, (_, expires) in self._held.items() if expires <= now]:
+            del self._held[name]
 
     def _owner(self, name: str) -> str | None:
         entry = self._held.get(name)
@@ -76,6 +84,8 @@ class MemoryLocks:
         """Take `name` for `ttl` seconds; None when someone holds it."""
         if self._owner(name) is not None:
             return None
+        if len(self._held) >= self.SWEEP_ABOVE:
+            self._sweep()
         token = secrets.token_hex(16)
         self._held[name] = (token, time.monotonic() + ttl)
         return token
