@@ -23,8 +23,9 @@ from orderdesk.settings import Settings
 
 PASSWORD = "Correct-Horse-42"  # noqa: S105
 PG_URL = os.environ.get("ORDERDESK_TEST_DATABASE_URL", "")
-# Redis keys and streams of this test session stay apart from any other run's.
-REDIS_NAMESPACE = f"test-{uuid.uuid4().hex[:10]}"
+REDIS_URL = os.environ.get("ORDERDESK_TEST_REDIS_URL") or None
+# One Redis key namespace per test session: parallel runs on one Redis never see each other.
+REDIS_NAMESPACE = f"test-{uuid.uuid4().hex[:12]}"
 # Redis pub/sub channels are server-wide (not per database): one channel per test session.
 TEST_CHANNEL = f"orderdesk-test-{uuid.uuid4().hex[:10]}:events"
 
@@ -84,7 +85,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "argon2_time_cost": 1,
         "argon2_memory_cost_kib": 64,
         "log_level": "WARNING",
-        "redis_url": os.environ.get("ORDERDESK_TEST_REDIS_URL") or None,
+        "redis_url": REDIS_URL,
         "redis_namespace": REDIS_NAMESPACE,
         "jobs_heartbeat_seconds": 0.2,
         "jobs_stale_after_seconds": 2,
@@ -103,6 +104,7 @@ async def container(
     built = Container.build(make_settings(database_url, files_dir=files_dir))
     await migrate.upgrade(built.engine)
     yield built
+    await built.backends.reset()
     await built.close()
 
 
@@ -125,7 +127,7 @@ async def _clean_database(request: pytest.FixtureRequest) -> AsyncIterator[None]
             await conn.execute(text("DELETE FROM sqlite_sequence")) if await _has_seq(
                 conn
             ) else None
-    await built.rate_limiter.reset()
+    await built.backends.reset()
     yield
 
 

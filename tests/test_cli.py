@@ -176,3 +176,16 @@ def test_unsafe_production_settings_stop_the_command_listing_problems(
     assert result.returncode == 2
     for problem in ("development secret", "ORDERDESK_DEBUG", "SQLITE_IN_PRODUCTION"):
         assert problem in result.stdout
+
+
+def test_scheduler_refuses_an_unmigrated_database(cli: Cli) -> None:
+    result = cli("scheduler")
+    assert result.returncode == 2
+    assert "orderdesk migrate" in result.stdout
+
+
+def test_scheduler_refuses_an_override_of_an_unknown_task(migrated: Cli) -> None:
+    migrated.env["ORDERDESK_SCHEDULE_OVERRIDES"] = '{"no.such.task": "* * * * *"}'
+    result = migrated("scheduler")
+    assert result.returncode == 2
+    assert "unknown tasks" in result.stdout

@@ -41,7 +41,8 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         await hub.start()
         if container.jobs.runner is not None:  # embedded: this process runs the jobs too
             worker = asyncio.create_task(container.jobs.work(stop))
-        yield
+        async with _in_process_scheduler(container):
+            yield
         stop.set()
         if worker is not None:
             await worker
@@ -87,6 +88,23 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         )
     app.add_middleware(RequestContextMiddleware, production=settings.is_production)
     return app
+
+
+@asynccontextmanager
+async def _in_process_scheduler(container: Container) -> AsyncIterator[None]:
+    """Run the scheduler beside the API when configured (by default: embedded shape only)."""
+    if not container.settings.runs_scheduler_in_process:
+        yield
+        return
+    from orderdesk.scheduler.runner import scheduler_for
+
+    stop = asyncio.Event()
+    task = asyncio.create_task(scheduler_for(container).run(stop), name="scheduler")
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
 
 
 def _mount_routers(app: FastAPI) -> None:

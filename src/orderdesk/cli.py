@@ -1,4 +1,4 @@
-"""Command line: serve, migrate, createadmin, users, demo, openapi."""
+"""Command line: serve, scheduler, migrate, createadmin, users, demo, openapi."""
 
 from __future__ import annotations
 
@@ -123,6 +123,31 @@ def serve(
         proxy_headers=True,
         server_header=False,
     )
+
+
+@app.command()
+def scheduler() -> None:
+    """Run periodic tasks (cron): at each tick one scheduler enqueues the job; stop with Ctrl+C."""
+    from orderdesk.db import migrate as m
+    from orderdesk.ops.logging import configure_logging
+    from orderdesk.scheduler.runner import run_until_signalled
+
+    settings = _settings()
+    configure_logging(settings)
+
+    async def work(container: Container) -> None:
+        if not await m.is_at_head(container.engine):
+            console.print(
+                "[red]The database is not at the latest migration: run `orderdesk migrate`.[/red]"
+            )
+            raise typer.Exit(2)
+        await run_until_signalled(container)
+
+    try:
+        _run(work, settings)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
 
 
 async def _load_demo(container: Container, name: str, **kwargs: Any) -> None:

@@ -8,8 +8,8 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from orderdesk.auth.passwords import Passwords
-from orderdesk.auth.ratelimit import RateLimiter
 from orderdesk.auth.tokens import TokenCodec
+from orderdesk.backends import Backends, Cache, IdempotencyStore, Locks, RateLimiter, build_backends
 from orderdesk.db.engine import create_engine, session_factories
 from orderdesk.files.storage import Storage, build_storage
 from orderdesk.jobs.queue import JobQueue
@@ -28,11 +28,27 @@ class Container:
     write_sessions: async_sessionmaker[AsyncSession]
     passwords: Passwords
     tokens: TokenCodec
-    rate_limiter: RateLimiter
     jobs: JobQueue
     storage: Storage
     bus: EventBus
     relay: OutboxRelay
+    backends: Backends
+
+    @property
+    def rate_limiter(self) -> RateLimiter:
+        return self.backends.rate_limiter
+
+    @property
+    def cache(self) -> Cache:
+        return self.backends.cache
+
+    @property
+    def locks(self) -> Locks:
+        return self.backends.locks
+
+    @property
+    def idempotency(self) -> IdempotencyStore:
+        return self.backends.idempotency
 
     @classmethod
     def build(cls, settings: Settings, *, run_jobs: bool | None = None) -> Container:
@@ -63,11 +79,11 @@ class Container:
             write_sessions=write,
             passwords=Passwords(settings),
             tokens=TokenCodec(settings),
-            rate_limiter=RateLimiter(settings.redis_url),
             jobs=jobs,
             storage=build_storage(settings),
             bus=bus,
             relay=relay,
+            backends=build_backends(settings),
         )
 
     async def start_realtime(self) -> None:
@@ -88,3 +104,4 @@ class Container:
         if writer.sync_engine.pool is not self.engine.sync_engine.pool:
             await writer.dispose()
         await self.engine.dispose()
+        await self.backends.close()

@@ -48,7 +48,15 @@ class Settings(BaseSettings):
     database_max_overflow: int = Field(10, ge=0, le=500)
     allow_sqlite_in_production: bool = False
     redis_url: str | None = None
-    redis_namespace: str = Field("orderdesk", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
+    # Every Redis key starts with `orderdesk:<namespace>:`, so instances can share one Redis.
+    redis_namespace: str = Field("main", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    cache_max_entries: int = Field(10_000, ge=100, le=10_000_000)
+    cache_ttl_seconds: int = Field(300, ge=1, le=86_400)
+    # None: run the scheduler inside `serve` in the embedded shape (no Redis) only.
+    scheduler_in_process: bool | None = None
+    # Change a periodic task's cron by name, e.g. {"cleanup.idempotency": "30 4 * * *"}.
+    schedule_overrides: dict[str, str] = Field(default_factory=dict)
+    scheduler_catchup_seconds: int = Field(86_400, ge=0, le=30 * 86_400)
 
     # NoDecode: the environment may give "a,b" as well as a JSON list; _split_csv reads both.
     secret_keys: Annotated[list[str], NoDecode] = Field(default_factory=lambda: [DEFAULT_SECRET])
@@ -147,6 +155,13 @@ class Settings(BaseSettings):
     @property
     def runs_jobs_in_process(self) -> bool:
         return self.jobs_in_process if self.jobs_in_process is not None else not self.redis_url
+
+    @property
+    def runs_scheduler_in_process(self) -> bool:
+        """Whether `serve` runs the scheduler loop itself (default: embedded shape only)."""
+        if self.scheduler_in_process is None:
+            return not self.redis_url
+        return self.scheduler_in_process
 
     @property
     def is_production(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import httpx
@@ -110,3 +111,50 @@ async def test_purge_forgets_old_keys_only(
         removed = await purge_idempotency(session, timedelta(seconds=-60))
         await session.commit()
     assert (kept, removed) == (0, 1)
+
+
+async def test_key_in_flight_elsewhere_gets_409_in_progress_in_both_languages(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], container: Container
+) -> None:
+    admin_id = (await client.get("/api/v1/auth/me", headers=admin_headers)).json()["id"]
+    token = await container.idempotency.begin(f"u:{admin_id}", "busy-key")
+    assert token is not None
+    headers = {**admin_headers, "Idempotency-Key": "busy-key"}
+
+    english = await client.post(USERS, json=BODY, headers=headers)
+    russian = await client.post(USERS, json=BODY, headers={**headers, "Accept-Language": "ru"})
+    await container.idempotency.end(f"u:{admin_id}", "busy-key", token)
+    after = await client.post(USERS, json=BODY, headers=headers)
+
+    assert english.status_code == russian.status_code == 409
+    assert english.headers["content-type"] == "application/problem+json"
+    assert "being processed" in english.json()["detail"]
+    assert "уже выполняется" in russian.json()["detail"]
+    assert after.status_code == 201
+    assert await count_users(client, admin_headers, "petr") == 1
+
+
+async def test_concurrent_requests_with_one_key_create_once(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    headers = {**admin_headers, "Idempotency-Key": "race-1"}
+    responses = await asyncio.gather(
+        *(client.post(USERS, json=BODY, headers=headers) for _ in range(4))
+    )
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses.count(201) >= 1
+    assert set(statuses) <= {201, 409}
+    created_ids = {r.json()["id"] for r in responses if r.status_code == 201}
+    assert len(created_ids) == 1
+    assert await count_users(client, admin_headers, "petr") == 1
+
+
+async def test_failed_request_frees_its_key_for_a_corrected_retry(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    headers = {**admin_headers, "Idempotency-Key": "fix-and-retry"}
+    taken = await client.post(USERS, json={**BODY, "username": "admin"}, headers=headers)
+    good = await client.post(USERS, json=BODY, headers=headers)
+    assert taken.status_code == 422  # the service refused the duplicate username
+    assert "Idempotency-Key" not in taken.json().get("detail", "")
+    assert good.status_code == 201

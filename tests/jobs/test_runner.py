@@ -164,3 +164,14 @@ async def test_a_job_left_running_by_a_dead_worker_is_recovered_and_runs_once(
 
     assert job["status"] == "succeeded"
     assert job["attempts"] == 2
+
+
+async def test_the_scheduled_idempotency_cleanup_runs_as_a_job(
+    container: Container, worker: JobQueue, enqueue: Enqueue
+) -> None:
+    job_id = await enqueue("cleanup.idempotency", params={"older_than_hours": 24})
+
+    job = await wait_for_job(container, job_id)
+
+    assert job["status"] == "succeeded"
+    assert job["result"] == {"deleted": 0, "older_than_hours": 24}

@@ -12,8 +12,8 @@ from orderdesk.auth import messages  # noqa: F401
 from orderdesk.auth import repository as repo
 from orderdesk.auth.models import AuthSession, RefreshToken, User
 from orderdesk.auth.passwords import Passwords
-from orderdesk.auth.ratelimit import RateLimiter
 from orderdesk.auth.tokens import TokenCodec, hash_token, new_refresh_token
+from orderdesk.backends.ratelimit import RateLimiter
 from orderdesk.core.context import request_context
 from orderdesk.core.errors import Locked, RateLimited, Unauthorized
 from orderdesk.core.permissions import Principal, Role

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orderdesk.container import Container
 from orderdesk.core.errors import AppError, Unauthorized
 from orderdesk.core.permissions import Permission, Principal, ensure
+from orderdesk.core.transaction import run_after_transaction
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -43,6 +44,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     finally:
         if session.in_transaction():  # a session that never touched the database has nothing
             await session.close()  # to give back; otherwise this rolls back what is left
+        await run_after_transaction(session)
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -18,6 +18,7 @@ from starlette.responses import Response
 from orderdesk.core.errors import Conflict, FieldError, PreconditionFailed, ValidationFailed
 from orderdesk.core.models import IdempotencyRecord
 from orderdesk.core.permissions import Principal
+from orderdesk.core.transaction import after_transaction
 from orderdesk.db.types import utcnow
 
 MAX_IDEMPOTENCY_KEY = 200
@@ -113,6 +114,9 @@ async def idempotent(
     digest = hashlib.sha256(
         request.method.encode() + b" " + request.url.path.encode() + b"\n" + await request.body()
     ).hexdigest()
+    # Marked before the lookup: a request that waited out another with this key then sees the
+    # other's committed record and replays it instead of running the create a second time.
+    await _mark_in_flight(request, session, owner, key)
     stmt = select(IdempotencyRecord).where(
         IdempotencyRecord.principal_key == owner, IdempotencyRecord.key == key
     )
@@ -149,6 +153,19 @@ async def idempotent(
     except IntegrityError as exc:
         raise Conflict("http.idempotency_in_progress") from exc
     return json_response(body, status, version=version)
+
+
+async def _mark_in_flight(request: Request, session: AsyncSession, owner: str, key: str) -> None:
+    """Refuse a second concurrent request with this key (409) until this one's transaction ends."""
+    store = request.app.state.container.idempotency
+    token = await store.begin(owner, key)
+    if token is None:
+        raise Conflict("http.idempotency_in_progress")
+
+    async def clear() -> None:
+        await store.end(owner, key, token)
+
+    after_transaction(session, clear)
 
 
 async def purge_idempotency(session: AsyncSession, older_than: timedelta) -> int:

@@ -35,8 +35,8 @@ def build_broker(settings: Settings) -> AsyncBroker:
         return InMemoryBroker(max_async_tasks=settings.jobs_concurrency, cast_types=False)
     return RedisStreamBroker(
         settings.redis_url,
-        queue_name=f"{settings.redis_namespace}:jobs",
-        consumer_group_name=f"{settings.redis_namespace}:workers",
+        queue_name=f"orderdesk:{settings.redis_namespace}:jobs",
+        consumer_group_name=f"orderdesk:{settings.redis_namespace}:workers",
         idle_timeout=int(settings.jobs_stale_after_seconds * 2000),
         unacknowledged_lock_timeout=5,
         xread_block=1000,

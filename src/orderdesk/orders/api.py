@@ -8,7 +8,7 @@ from decimal import Decimal
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from orderdesk.core.deps import PrincipalDep, SessionDep
+from orderdesk.core.deps import ContainerDep, PrincipalDep, SessionDep
 from orderdesk.core.http import (
     created,
     idempotent,
@@ -77,6 +77,7 @@ async def update_order_type(
     request: Request,
     session: SessionDep,
     principal: PrincipalDep,
+    container: ContainerDep,
 ) -> Response:
     row = await types_service.update_order_type(
         session=session,
@@ -84,13 +85,18 @@ async def update_order_type(
         type_id=type_id,
         data=body,
         expected_version=if_match_version(request),
+        cache=container.cache,
     )
     return record_response(row)
 
 
 @router.delete("/order-types/{type_id}", status_code=204, summary="Delete an unused order type")
-async def delete_order_type(type_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
-    await types_service.delete_order_type(session=session, principal=principal, type_id=type_id)
+async def delete_order_type(
+    type_id: int, session: SessionDep, principal: PrincipalDep, container: ContainerDep
+) -> Response:
+    await types_service.delete_order_type(
+        session=session, principal=principal, type_id=type_id, cache=container.cache
+    )
     return Response(status_code=204)
 
 
@@ -141,10 +147,20 @@ async def list_orders(
 
 @router.post("/orders", response_model=OrderOut, status_code=201, summary="Create an order")
 async def create_order(
-    body: OrderCreate, request: Request, session: SessionDep, principal: PrincipalDep
+    body: OrderCreate,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    container: ContainerDep,
 ) -> Response:
     async def create() -> tuple[int, object, int | None]:
-        row = await service.create_order(session=session, principal=principal, data=body)
+        row = await service.create_order(
+            session=session,
+            principal=principal,
+            data=body,
+            cache=container.cache,
+            cache_ttl=container.settings.cache_ttl_seconds,
+        )
         return created(row)
 
     return await idempotent(request, session, principal, create)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orderdesk.audit import service as audit
 from orderdesk.auth import repository as users_repo
+from orderdesk.backends.cache import Cache
 from orderdesk.catalog.models import Item
 from orderdesk.catalog.repository import field_history
 from orderdesk.core.attributes import validate_attributes
@@ -18,7 +19,7 @@ from orderdesk.core.http import check_version
 from orderdesk.core.pagination import Page, PageRequest, search_text
 from orderdesk.core.permissions import Permission, Principal, Role, ensure
 from orderdesk.db.types import utcnow
-from orderdesk.orders import events, stock
+from orderdesk.orders import events, stock, types_cache
 from orderdesk.orders import repository as repo
 from orderdesk.orders.messages import ORDER_NOT_FOUND
 from orderdesk.orders.models import Order, OrderType
@@ -69,8 +70,10 @@ async def list_orders(
     return await repo.list_orders(session, principal, page, **filters)
 
 
-async def _order_type(session: AsyncSession, code: str) -> OrderType:
-    order_type = await repo.get_type_by_code(session, code)
+async def _order_type(
+    session: AsyncSession, code: str, cache: Cache | None, cache_ttl: float
+) -> OrderType:
+    order_type = await types_cache.type_by_code(session, code, cache=cache, ttl=cache_ttl)
     if order_type is None or not order_type.active:
         raise ValidationFailed([FieldError("order_type", "not_found")])
     return order_type
@@ -227,11 +230,16 @@ async def _check_exclusivity(
 
 
 async def create_order(
-    *, session: AsyncSession, principal: Principal, data: OrderCreate
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    data: OrderCreate,
+    cache: Cache | None = None,
+    cache_ttl: float = 60.0,
 ) -> dict[str, Any]:
     """Create an order: parties checked, lines priced, totals computed, number assigned."""
     ensure(principal, Permission.orders_create)
-    order_type = await _order_type(session, data.order_type)
+    order_type = await _order_type(session, data.order_type, cache, cache_ttl)
     customer_id, unit_id = await _resolve_parties(
         session, principal, data.customer_id, data.unit_id
     )

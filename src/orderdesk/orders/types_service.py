@@ -7,12 +7,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orderdesk.audit import service as audit
+from orderdesk.backends.cache import Cache
 from orderdesk.core.attributes import check_schema
 from orderdesk.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from orderdesk.core.http import check_version
 from orderdesk.core.pagination import Page, PageRequest
 from orderdesk.core.permissions import Permission, Principal, ensure
 from orderdesk.orders import repository as repo
+from orderdesk.orders import types_cache
 from orderdesk.orders.models import OrderType
 from orderdesk.orders.numbering import check_number_format
 from orderdesk.orders.schemas import OrderTypeCreate, OrderTypeUpdate
@@ -85,6 +87,7 @@ async def update_order_type(
     type_id: int,
     data: OrderTypeUpdate,
     expected_version: int | None,
+    cache: Cache,
 ) -> dict[str, Any]:
     """Change an order type; a workflow may not drop statuses that orders are in."""
     ensure(principal, Permission.order_types_manage)
@@ -122,10 +125,14 @@ async def update_order_type(
             after=_snapshot(order_type),
         )
     await session.flush()
+    await types_cache.invalidate(session, cache)
     return await get_order_type(session=session, principal=principal, type_id=type_id)
 
 
-async def delete_order_type(*, session: AsyncSession, principal: Principal, type_id: int) -> None:
+async def delete_order_type(
+    *, session: AsyncSession, principal: Principal, type_id: int, cache: Cache
+) -> None:
+    """Delete an order type no order uses."""
     ensure(principal, Permission.order_types_manage)
     order_type = await repo.get_type(session, type_id)
     if order_type is None:
@@ -133,6 +140,7 @@ async def delete_order_type(*, session: AsyncSession, principal: Principal, type
     if await repo.count_orders_of_type(session, type_id):
         raise Conflict("order_type.in_use")
     await session.delete(order_type)
+    await types_cache.invalidate(session, cache)
     await audit.record(
         session,
         action="order_type.delete",

@@ -1,14 +1,16 @@
-"""Rate limits behind one interface; memory by default, Redis when ORDERDESK_REDIS_URL is set."""
+"""Rate limits through the `limits` library: memory by default, Redis when configured."""
 
 from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 from limits import parse
 from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
+from redis.asyncio import Redis
 
 from orderdesk.core.errors import RateLimited
 
@@ -16,10 +18,18 @@ from orderdesk.core.errors import RateLimited
 class RateLimiter:
     """Counts hits per key against a rate such as "10/minute"."""
 
-    def __init__(self, redis_url: str | None = None) -> None:
+    def __init__(
+        self, redis_url: str | None = None, *, prefix: str = "orderdesk", redis: Redis | None = None
+    ) -> None:
         if redis_url:
             uri = redis_url if redis_url.startswith("async+") else "async+" + redis_url
-            storage = storage_from_string(uri, implementation="redispy", key_prefix="orderdesk")
+            # Share the container's pool; `limits` types its options narrower than it accepts.
+            options: dict[str, Any] = {}
+            if redis is not None:
+                options["connection_pool"] = redis.connection_pool
+            storage = storage_from_string(
+                uri, implementation="redispy", key_prefix=prefix, **options
+            )
         else:
             storage = storage_from_string("async+memory://")
         assert isinstance(storage, Storage)
@@ -35,4 +45,5 @@ class RateLimiter:
         raise RateLimited(math.ceil(max(1.0, stats.reset_time - time.time())))
 
     async def reset(self) -> None:
+        """Forget every counter (Redis: only the keys under this limiter's prefix)."""
         await self.storage.reset()
