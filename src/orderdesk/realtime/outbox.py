@@ -31,16 +31,7 @@ def record_event(
     actor_id: int | None = None,
 ) -> OutboxEvent:
     """Add an event to the outbox; it is written (or dropped) with the caller's transaction."""
-    event = OutboxEvent(
-        event_id=str(uuid.uuid4()),
-        type=type,
-        aggregate_type=aggregate_type,
-        aggregate_id=str(aggregate_id),
-        payload=payload,
-        unit_id=unit_id,
-        customer_id=customer_id,
-        actor_id=actor_id,
-    )
+    event = OutboxEvent(**_fields(locals()))
     session.add(event)
     session.info[PENDING] = True
     return event
@@ -62,22 +53,23 @@ async def insert_event(
     actor_id: int | None = None,
 ) -> None:
     """`record_event` as one Core INSERT, for hot paths that hold no ORM objects (job loop)."""
+    row = {**_fields(locals()), "created_at": utcnow()}
     session.info[PENDING] = True
     conn = await session.connection()
-    await conn.execute(
-        INSERT_EVENT,
-        {
-            "event_id": str(uuid.uuid4()),
-            "type": type,
-            "aggregate_type": aggregate_type,
-            "aggregate_id": str(aggregate_id),
-            "payload": payload,
-            "unit_id": unit_id,
-            "customer_id": customer_id,
-            "actor_id": actor_id,
-            "created_at": utcnow(),
-        },
-    )
+    await conn.execute(INSERT_EVENT, row)
+
+
+def _fields(given: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "event_id": str(uuid.uuid4()),
+        "type": given["type"],
+        "aggregate_type": given["aggregate_type"],
+        "aggregate_id": str(given["aggregate_id"]),
+        "payload": given["payload"],
+        "unit_id": given.get("unit_id"),
+        "customer_id": given.get("customer_id"),
+        "actor_id": given.get("actor_id"),
+    }
 
 
 def on_commit(waker: Callable[[], None]) -> Callable[[], None]:
