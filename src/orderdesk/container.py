@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from orderdesk.auth.passwords import Passwords
 from orderdesk.auth.tokens import TokenCodec
 from orderdesk.backends import Backends, Cache, IdempotencyStore, Locks, RateLimiter, build_backends
+from orderdesk.db import models  # noqa: F401  (every table mapped: ORM flushes resolve foreign keys)
 from orderdesk.db.engine import create_engine, session_factories
 from orderdesk.files.storage import Storage, build_storage
 from orderdesk.jobs.queue import JobQueue
