@@ -167,8 +167,3 @@ async def _cancel(task: asyncio.Task[Any]) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
-
-
-def queue_of(session: AsyncSession) -> Any:
-    """The JobQueue the session's factory was configured with (None in bare scripts)."""
-    return session.info.get("job_queue")

@@ -37,10 +37,6 @@ class LostClaim(Exception):
     """Another worker took the job over (this one's heartbeat went stale)."""
 
 
-class ShuttingDown(Exception):
-    """The worker stops; the job goes back to the queue untouched."""
-
-
 def new_worker_id() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 

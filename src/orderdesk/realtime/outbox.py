@@ -7,14 +7,12 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from sqlalchemy import Table, insert
-from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
+from orderdesk.db.engine import ON_COMMIT, on_commit
 from orderdesk.db.types import utcnow
 from orderdesk.realtime.models import OutboxEvent
 
-PENDING = "orderdesk_outbox_pending"
 # Called after a commit that wrote outbox rows in this process: the relay wakes at once.
 _wakers: list[Callable[[], None]] = []
 
@@ -33,7 +31,7 @@ def record_event(
     """Add an event to the outbox; it is written (or dropped) with the caller's transaction."""
     event = OutboxEvent(**_fields(locals()))
     session.add(event)
-    session.info[PENDING] = True
+    _wake_after_commit(session)
     return event
 
 
@@ -54,7 +52,7 @@ async def insert_event(
 ) -> None:
     """`record_event` as one Core INSERT, for hot paths that hold no ORM objects (job loop)."""
     row = {**_fields(locals()), "created_at": utcnow()}
-    session.info[PENDING] = True
+    _wake_after_commit(session)
     conn = await session.connection()
     await conn.execute(INSERT_EVENT, row)
 
@@ -72,19 +70,18 @@ def _fields(given: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def on_commit(waker: Callable[[], None]) -> Callable[[], None]:
+def wake_on_commit(waker: Callable[[], None]) -> Callable[[], None]:
     """Call `waker` after every local commit that wrote events; returns the undo function."""
     _wakers.append(waker)
     return lambda: _wakers.remove(waker) if waker in _wakers else None
 
 
-@sa_event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    if session.info.pop(PENDING, False):
-        for waker in _wakers:
-            waker()
+def _wake_after_commit(session: AsyncSession) -> None:
+    """Once per transaction: after its commit, wake this process's relays."""
+    if _wake not in session.info.get(ON_COMMIT, ()):
+        on_commit(session, _wake)
 
 
-@sa_event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop(PENDING, None)
+def _wake() -> None:
+    for waker in _wakers:
+        waker()

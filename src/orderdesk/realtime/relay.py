@@ -98,7 +98,7 @@ class OutboxRelay:
     def start(self) -> None:
         """Run in the background of the current event loop until stop()."""
         if self._task is None:
-            self._unhook = outbox.on_commit(self._wake.set)
+            self._unhook = outbox.wake_on_commit(self._wake.set)
             self._task = asyncio.create_task(self._run(), name="orderdesk-outbox-relay")
 
     async def stop(self) -> None:
