@@ -1,0 +1,1 @@
+"""Imports every reader module so their `@reader` registrations run."""
