@@ -29,6 +29,7 @@ from orderdesk.container import Container
 from orderdesk.db import migrate
 from orderdesk.jobs import service
 from orderdesk.jobs.models import Job
+from orderdesk.ops.logging import configure_logging
 from orderdesk.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,7 +133,9 @@ async def server_shape(total: int) -> float:
 async def embedded_shape(total: int) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/bench.db"
-        container = Container.build(settings(url))
+        embedded = settings(url)
+        configure_logging(embedded)
+        container = Container.build(embedded)
         await migrate.upgrade(container.engine)
         stop = asyncio.Event()
         work = asyncio.create_task(container.jobs.work(stop))
@@ -175,7 +178,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--jobs", type=int, default=5000)
     total = parser.parse_args().jobs
-    bare = await baseline(total)
+    bare = await baseline(total) if not os.environ.get("BENCH_SKIP_BASE") else 1.0
     server = await server_shape(total)
     embedded = await embedded_shape(total)
     print(f"\nno-op jobs end to end, {total} jobs, one worker process")

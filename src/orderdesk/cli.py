@@ -182,7 +182,10 @@ def worker() -> None:
 
     import uvloop
 
+    from orderdesk.ops.logging import configure_logging
+
     settings = _settings()
+    configure_logging(settings)
     if not settings.redis_url:
         console.print(
             "[red]The worker takes jobs from Redis: set ORDERDESK_REDIS_URL. Without Redis "

@@ -48,3 +48,19 @@ async def refuse(ctx: JobContext) -> dict[str, Any]:
 async def slow(ctx: JobContext) -> dict[str, Any]:
     await asyncio.sleep(5)
     return {}
+
+
+RUNNING: dict[str, int] = {"now": 0, "peak": 0}
+
+
+@job_kind("test.count", timeout_seconds=30, max_attempts=1)
+async def count_concurrency(ctx: JobContext) -> dict[str, Any]:
+    """No database effect: note how many of these run at once, report progress, return a result."""
+    RUNNING["now"] += 1
+    RUNNING["peak"] = max(RUNNING["peak"], RUNNING["now"])
+    try:
+        await asyncio.sleep(float(ctx.params.get("seconds", 0.05)))
+        await ctx.report(done=3, total=3, counts={"seen": 3})
+        return {"n": ctx.params.get("n")}
+    finally:
+        RUNNING["now"] -= 1

@@ -59,9 +59,11 @@ async def cancel_job(job_id: int, request: Request, principal: ReadPrincipalDep)
     async with container.read_sessions() as session:
         await service.get_job(session=session, principal=principal, job_id=job_id)
     # Stop a job running in this process first: on SQLite its transaction holds the write lock.
-    if container.jobs.runner is not None:
-        container.jobs.runner.cancel_local(job_id)
+    runner = container.jobs.runner
+    stopped_here = runner is not None and runner.cancel_local(job_id)
     async with container.write_sessions() as session:
-        row = await service.cancel_job(session=session, principal=principal, job_id=job_id)
+        row = await service.cancel_job(
+            session=session, principal=principal, job_id=job_id, stopped_here=stopped_here
+        )
         await session.commit()
     return json_response(row, 202)

@@ -38,12 +38,28 @@ class JobContext:
     kind: str
     params: dict[str, Any]
     attempt: int
-    session: AsyncSession
     actor: Principal
     progress: Progress
     _sink: ProgressSink
+    _open_session: Callable[[], AsyncSession]
+    _session: AsyncSession | None = None
     _min_interval: float = 0.5
     _last_sent: float = 0.0
+
+    @property
+    def session(self) -> AsyncSession:
+        """The transaction of the job's effect, opened on first use.
+
+        A job that never touches it has no database effect, so its "succeeded" mark can be
+        written together with other such jobs' in one statement.
+        """
+        if self._session is None:
+            self._session = self._open_session()
+        return self._session
+
+    @property
+    def opened_session(self) -> AsyncSession | None:
+        return self._session
 
     async def report(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -17,6 +18,19 @@ from orderdesk.jobs.models import Job
 
 SORTS = {"id": Job.id, "created_at": Job.created_at}
 NO_SYNC = {"synchronize_session": False}
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """A job that ended well without touching the database: what its row should say."""
+
+    job_id: int
+    result: dict[str, Any] | None
+    done: int
+    total: int | None
+    counts: dict[str, int]
+
+
 JOB_COLUMNS = (
     Job.id,
     Job.kind,
@@ -48,11 +62,14 @@ MINE = and_(
     _C.worker_id == bindparam("b_worker"),
     _C.status == "running",
 )
-# The statements of the job loop are built once: jobs are a hot path (1,000+ per second).
+# The statements of the job loop are built once: jobs are a hot path (1,000+ per second),
+# and each works on a whole batch of deliveries at a time.
+IDS = _C.id.in_(bindparam("b_ids", expanding=True))
+MINE_MANY = and_(IDS, _C.worker_id == bindparam("b_worker"), _C.status == "running")
 CLAIM = (
     update(JOBS)
     .where(
-        _C.id == bindparam("b_job"),
+        IDS,
         or_(
             and_(
                 _C.status == "queued",
@@ -72,8 +89,36 @@ CLAIM = (
     )
     .returning(_C.id, _C.kind, _C.params, _C.attempts, _C.max_attempts, _C.actor_id, _C.unit_id)
 )
-HEARTBEAT = (
-    update(JOBS).where(MINE).values(heartbeat_at=bindparam("b_now")).returning(_C.cancel_requested)
+HEARTBEATS = (
+    update(JOBS)
+    .where(MINE_MANY)
+    .values(heartbeat_at=bindparam("b_now"))
+    .returning(_C.id, _C.cancel_requested)
+)
+FINISH_MANY = (
+    update(JOBS)
+    .where(MINE_MANY)
+    .values(
+        status="succeeded",
+        result=None,
+        error=None,
+        progress_done=0,
+        progress_total=None,
+        counts={},
+        finished_at=bindparam("b_now"),
+        updated_at=bindparam("b_now"),
+    )
+    .returning(_C.id)
+)
+FINISH_DETAILS = (
+    update(JOBS)
+    .where(_C.id == bindparam("b_job"))
+    .values(
+        result=bindparam("b_result", type_=JOBS.c.result.type),
+        progress_done=bindparam("b_done"),
+        progress_total=bindparam("b_total"),
+        counts=bindparam("b_counts", type_=JOBS.c.counts.type),
+    )
 )
 PROGRESS = (
     update(JOBS)
@@ -103,33 +148,42 @@ FINISH = (
 )
 
 
-async def _execute(session: AsyncSession, stmt: Any, params: dict[str, Any]) -> Any:
+async def _execute(
+    session: AsyncSession, stmt: Any, params: dict[str, Any] | list[dict[str, Any]]
+) -> Any:
     conn = await session.connection()
     return await conn.execute(stmt, params)
 
 
 async def claim(
-    session: AsyncSession, *, job_id: int, worker_id: str, now: datetime, stale_before: datetime
-) -> dict[str, Any] | None:
-    """Take a queued (due) job, or a running one whose worker stopped sending heartbeats."""
-    params = {"b_job": job_id, "b_worker": worker_id, "b_now": now, "b_stale": stale_before}
-    row = (await _execute(session, CLAIM, params)).mappings().first()
-    return dict(row) if row else None
+    session: AsyncSession,
+    *,
+    job_ids: Sequence[int],
+    worker_id: str,
+    now: datetime,
+    stale_before: datetime,
+) -> list[dict[str, Any]]:
+    """Take those of the jobs that are queued and due, or running with a silent worker."""
+    params = {"b_ids": list(job_ids), "b_worker": worker_id, "b_now": now, "b_stale": stale_before}
+    return [dict(row) for row in (await _execute(session, CLAIM, params)).mappings()]
 
 
-async def actor(session: AsyncSession, user_id: int) -> dict[str, Any] | None:
-    return await fetch_one(
-        session, select(User.role, User.unit_id, User.status).where(User.id == user_id)
-    )
+async def actors(session: AsyncSession, user_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Role and unit of the users who asked for the jobs, by user id."""
+    stmt = select(User.id, User.role, User.unit_id).where(User.id.in_(list(user_ids)))
+    return {row["id"]: row for row in await fetch_all(session, stmt)}
 
 
 async def heartbeat(
-    session: AsyncSession, *, job_id: int, worker_id: str, now: datetime
-) -> bool | None:
-    """Refresh the heartbeat; returns whether cancellation was asked, None if the job is lost."""
-    params = {"b_job": job_id, "b_worker": worker_id, "b_now": now}
-    value = (await _execute(session, HEARTBEAT, params)).scalar_one_or_none()
-    return None if value is None else bool(value)
+    session: AsyncSession, *, job_ids: Sequence[int], worker_id: str, now: datetime
+) -> dict[int, bool]:
+    """Refresh the heartbeats of this worker's jobs: {job id: cancellation asked}.
+
+    A job missing from the answer is no longer this worker's.
+    """
+    params = {"b_ids": list(job_ids), "b_worker": worker_id, "b_now": now}
+    rows = (await _execute(session, HEARTBEATS, params)).all()
+    return {row[0]: bool(row[1]) for row in rows}
 
 
 async def save_progress(
@@ -166,6 +220,23 @@ async def finish(
         "b_total": total, "b_counts": counts, "b_now": now,
     }  # fmt: skip
     return (await _execute(session, FINISH, params)).first() is not None
+
+
+async def finish_many(
+    session: AsyncSession, *, jobs: Sequence[Finished], worker_id: str, now: datetime
+) -> set[int]:
+    """Mark jobs without a database effect succeeded in one statement; returns those still ours."""
+    params = {"b_ids": [job.job_id for job in jobs], "b_worker": worker_id, "b_now": now}
+    won = set((await _execute(session, FINISH_MANY, params)).scalars())
+    details = [
+        {"b_job": job.job_id, "b_result": job.result, "b_done": job.done,
+         "b_total": job.total, "b_counts": job.counts}
+        for job in jobs
+        if job.job_id in won and (job.result is not None or job.done or job.total or job.counts)
+    ]  # fmt: skip
+    if details:
+        await _execute(session, FINISH_DETAILS, details)
+    return won
 
 
 async def settle(

@@ -122,12 +122,18 @@ async def list_jobs(
     return result
 
 
-async def cancel_job(*, session: AsyncSession, principal: Principal, job_id: int) -> dict[str, Any]:
-    """Cancel a queued job at once; ask a running one to stop (it rolls back its changes)."""
+async def cancel_job(
+    *, session: AsyncSession, principal: Principal, job_id: int, stopped_here: bool = False
+) -> dict[str, Any]:
+    """Cancel a queued job at once; ask a running one to stop (it rolls back its changes).
+
+    `stopped_here`: this process has just stopped the job, which may already read "cancelled".
+    """
     row = await get_job(session=session, principal=principal, job_id=job_id)
-    if row["status"] in FINISHED_STATUSES:
-        raise Conflict(JOB_FINISHED, id=job_id, status=row["status"])
-    await repo.cancel(session, job_id=job_id, now=utcnow())
+    if not (stopped_here and row["status"] == "cancelled"):
+        if row["status"] in FINISHED_STATUSES:
+            raise Conflict(JOB_FINISHED, id=job_id, status=row["status"])
+        await repo.cancel(session, job_id=job_id, now=utcnow())
     await audit.record(
         session, action="job.cancel", actor=principal, entity_type="job", entity_id=job_id
     )

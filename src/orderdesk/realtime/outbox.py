@@ -51,10 +51,18 @@ async def insert_event(
     actor_id: int | None = None,
 ) -> None:
     """`record_event` as one Core INSERT, for hot paths that hold no ORM objects (job loop)."""
-    row = {**_fields(locals()), "created_at": utcnow()}
+    await insert_events(session, [locals()])
+
+
+async def insert_events(session: AsyncSession, events: list[dict[str, Any]]) -> None:
+    """Several events (each with `record_event`'s fields) in one multi-row INSERT."""
+    if not events:
+        return
+    now = utcnow()
+    rows = [{**_fields(event), "created_at": now} for event in events]
     _wake_after_commit(session)
     conn = await session.connection()
-    await conn.execute(INSERT_EVENT, row)
+    await conn.execute(INSERT_EVENT, rows)
 
 
 def _fields(given: dict[str, Any]) -> dict[str, Any]:
