@@ -178,7 +178,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--jobs", type=int, default=5000)
     total = parser.parse_args().jobs
-    bare = await baseline(total) if not os.environ.get("BENCH_SKIP_BASE") else 1.0
+    bare = await baseline(total)
     server = await server_shape(total)
     embedded = await embedded_shape(total)
     print(f"\nno-op jobs end to end, {total} jobs, one worker process")
