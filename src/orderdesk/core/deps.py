@@ -21,7 +21,12 @@ def get_container(request: Request) -> Container:
     return container
 
 
-ContainerDep = Annotated[Container, Depends(get_container)]
+async def _container(request: Request) -> Container:
+    # async: FastAPI runs a plain `def` dependency in its thread pool, a hop per request.
+    return get_container(request)
+
+
+ContainerDep = Annotated[Container, Depends(_container)]
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -9,7 +9,7 @@ from fastapi import Depends, Query
 from orderdesk.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per page")] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=500, description="From next_cursor")] = None,
     sort: Annotated[
@@ -17,6 +17,7 @@ def page_params(
         Query(max_length=40, pattern=r"^[-+]?[a-z_]+$", description="Field, `-` for descending"),
     ] = "-id",
 ) -> PageRequest:
+    # async: FastAPI runs a plain `def` dependency in its thread pool, a hop per request.
     return PageRequest(limit=limit, cursor=cursor, sort=sort)
 
 
