@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -196,25 +196,41 @@ async def list_orders(
     return result
 
 
+def _next_number_statement(make_insert: Any) -> Any:
+    counter = OrderCounter.__table__.c
+    return (
+        make_insert(OrderCounter.__table__)
+        .values(order_type_id=bindparam("b_type"), period=bindparam("b_period"), value=1)
+        .on_conflict_do_update(
+            index_elements=[counter.order_type_id, counter.period],
+            set_={"value": counter.value + 1},
+        )
+        .returning(counter.value)
+    )
+
+
+# Statements of the order-creation path, built once (they run on every POST /orders).
+_NEXT_NUMBER = {
+    "postgresql": _next_number_statement(pg_insert),
+    "sqlite": _next_number_statement(sqlite_insert),
+}
+_INSERT_LINES = insert(cast(Table, OrderLine.__table__))
+_INSERT_EVENT = insert(cast(Table, OrderEvent.__table__))
+
+
 async def next_number(session: AsyncSession, order_type_id: int, period: str) -> int:
     """Atomically take the next sequence value for a type and period."""
-    values = {"order_type_id": order_type_id, "period": period, "value": 1}
-    target = [OrderCounter.order_type_id, OrderCounter.period]
-    bump = {"value": OrderCounter.value + 1}
-    make_insert: Any = (
-        pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    conn = await session.connection()
+    stmt = _NEXT_NUMBER[conn.dialect.name]
+    return int(
+        (await conn.execute(stmt, {"b_type": order_type_id, "b_period": period})).scalar_one()
     )
-    stmt = (
-        make_insert(OrderCounter)
-        .values(**values)
-        .on_conflict_do_update(index_elements=target, set_=bump)
-    )
-    return int((await session.execute(stmt.returning(OrderCounter.value))).scalar_one())
 
 
 async def insert_lines(session: AsyncSession, order_id: int, lines: list[dict[str, Any]]) -> None:
     if lines:
-        await session.execute(insert(OrderLine), [{**line, "order_id": order_id} for line in lines])
+        conn = await session.connection()
+        await conn.execute(_INSERT_LINES, [{**line, "order_id": order_id} for line in lines])
 
 
 async def delete_lines(session: AsyncSession, order_id: int) -> None:
@@ -240,7 +256,8 @@ async def current_status(session: AsyncSession, order_id: int) -> str | None:
 
 
 async def add_event(session: AsyncSession, **values: Any) -> None:
-    await session.execute(insert(OrderEvent).values(**values))
+    conn = await session.connection()
+    await conn.execute(_INSERT_EVENT, values)
 
 
 async def events(session: AsyncSession, order_id: int) -> list[dict[str, Any]]:
