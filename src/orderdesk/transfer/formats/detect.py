@@ -164,7 +164,7 @@ def _looks_like_json(text: str) -> bool:
     except orjson.JSONDecodeError:
         pass
     try:
-        for _ in ijson.parse(io.StringIO(start)):
+        for _ in ijson.parse(io.BytesIO(start.encode())):
             pass
     except ijson.common.IncompleteJSONError as exc:
         return "premature EOF" in str(exc) or "incomplete" in str(exc).lower()

@@ -1,3 +1,3 @@
 """Imports every reader module so their `@reader` registrations run."""
 
-from orderdesk.transfer.formats import delimited, fixedwidth  # noqa: F401  (text tables)
+from orderdesk.transfer.formats import delimited, fixedwidth, jsonl  # noqa: F401  (text)
