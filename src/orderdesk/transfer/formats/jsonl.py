@@ -53,10 +53,11 @@ def read_json(path: Path, context: ReadContext) -> Iterator[Sheet]:
         def records() -> Iterator[Record]:
             return _array_records(path, encoding, limits, prefix)
 
-    yield Sheet(context.filename, _rows(records, limits))
+    yield Sheet(context.filename, rows_from_records(records, limits))
 
 
-def _rows(records: Callable[[], Iterator[Record]], limits: Limits) -> Iterator[Row]:
+def rows_from_records(records: Callable[[], Iterator[Record]], limits: Limits) -> Iterator[Row]:
+    """A header row of every key, then the records; `records` is called twice (keys, rows)."""
     keys: dict[str, None] = {}
     for number, record in enumerate(records(), 1):
         if number > limits.max_rows:
