@@ -110,6 +110,20 @@ register(
             "en": "No repeating record element was found in the XML.",
             "ru": "В XML не найден повторяющийся элемент-запись.",
         },
+        "transfer.value.decimal": {"en": "“{value}” is not a number", "ru": "«{value}» — не число"},
+        "transfer.value.integer": {
+            "en": "“{value}” is not a whole number",
+            "ru": "«{value}» — не целое число",
+        },
+        "transfer.value.boolean": {
+            "en": "“{value}” is not yes or no",
+            "ru": "«{value}» — не «да» и не «нет»",
+        },
+        "transfer.value.date": {"en": "“{value}” is not a date", "ru": "«{value}» — не дата"},
+        "transfer.value.datetime": {
+            "en": "“{value}” is not a date and time",
+            "ru": "«{value}» — не дата и время",
+        },
         "transfer.xml_record_missing": {
             "en": "The XML has no element <{record}>.",
             "ru": "В XML нет элемента <{record}>.",
