@@ -23,7 +23,7 @@ from orderdesk.transfer.formats.base import (
     TooLarge,
     reader,
 )
-from orderdesk.transfer.formats.text import bounded_lines, decoded_sample, detect_encoding, sample
+from orderdesk.transfer.formats.text import bounded_lines, detect_encoding, head_text, sample
 
 # Tried in this order; on a tie the earlier wins (";" is what Russian Excel writes).
 DELIMITERS = (";", "\t", ",", "|")
@@ -43,7 +43,8 @@ def sniff_delimiter(text: str) -> str | None:
         if not counts:
             continue
         modal, frequency = Counter(counts).most_common(1)[0]
-        consistency = round(frequency / len(counts), 2)
+        # Coarse, so a title row or a line cut by the sample's end does not outweigh width.
+        consistency = round(frequency / len(counts), 1)
         if modal < 2 or consistency < _MIN_CONSISTENCY:
             continue
         score = (consistency, modal, -priority)
@@ -63,14 +64,10 @@ def _column_counts(lines: list[str], delimiter: str) -> list[int]:
 def text_settings(path: Path, context: ReadContext) -> tuple[str, str | None]:
     """Encoding and delimiter: from the options `detect` filled in, else decided again."""
     options = context.options
-    encoding = options.get("encoding")
-    data = b""
-    if not encoding:
-        data = sample(path)
-        encoding = detect_encoding(data, context.filename)
+    encoding = options.get("encoding") or detect_encoding(sample(path), context.filename)
     if "delimiter" in options:
         return encoding, options["delimiter"]
-    return encoding, sniff_delimiter(decoded_sample(data or sample(path), encoding))
+    return encoding, sniff_delimiter(head_text(path, encoding))
 
 
 @reader("csv", "tsv")

@@ -19,7 +19,7 @@ from orderdesk.transfer.formats.base import (
     UnsupportedFormat,
 )
 from orderdesk.transfer.formats.delimited import sniff_delimiter
-from orderdesk.transfer.formats.text import decoded_sample, detect_encoding, sample
+from orderdesk.transfer.formats.text import detect_encoding, head_text, sample
 
 EXTENSIONS = {
     "csv": "csv",
@@ -116,7 +116,7 @@ def _text(path: Path, filename: str, context: ReadContext) -> Source:
         return Source("xml", iter(()))
     try:
         encoding = options.get("encoding") or detect_encoding(data, filename)
-        text = decoded_sample(data, encoding)
+        text = head_text(path, encoding)
     except FormatError:
         if _control_share(data.decode("latin-1")) < _MAX_CONTROL_SHARE:
             raise  # text in an encoding we cannot tell: say so, not "unknown format"

@@ -61,9 +61,11 @@ def detect_encoding(data: bytes, filename: str) -> str:
     for bom, name in _BOMS:
         if data.startswith(bom):
             return name
-    if _is_utf8(data):
-        return "utf-8"
+    # UTF-16 of ASCII and Cyrillic is all bytes below 0x80, valid UTF-8 in form: its NUL
+    # pattern is looked at first, though strict UTF-8 comes first for any other text.
     utf16 = _utf16_without_bom(data)
+    if not utf16 and _is_utf8(data):
+        return "utf-8"
     if utf16:
         return utf16
     single = _cyrillic_single_byte(data)
@@ -105,8 +107,6 @@ def _cyrillic_single_byte(data: bytes) -> str | None:
             text = data.decode(name)
         except UnicodeDecodeError:
             continue
-        if _has_controls(text):
-            return None
         scores[name] = russian_score(text)
     plausible = {name: score for name, score in scores.items() if score >= _PLAUSIBLE_SCORE}
     if not plausible:
@@ -116,17 +116,13 @@ def _cyrillic_single_byte(data: bytes) -> str | None:
     return max(plausible, key=plausible.__getitem__)
 
 
-def _has_controls(text: str) -> bool:
-    return any(ord(ch) < 32 and ch not in "\t\n\r\f" for ch in text)
-
-
 def russian_score(text: str) -> float:
     """Mean Russian letter frequency of the non-ASCII characters; 0 when they are not Cyrillic.
 
     Cyrillic decoded with the wrong table turns lower case into upper case and common letters into
     rare ones, so its mean frequency drops; non-letter symbols or a Latin/Cyrillic mix count as 0.
     """
-    total, letters, score, mixed = 0, 0, 0.0, 0
+    total, letters, score, strange = 0, 0, 0.0, 0
     previous_latin = False
     for ch in text:
         if ch < "\x80":
@@ -135,14 +131,13 @@ def russian_score(text: str) -> float:
         total += 1
         weight = _RUSSIAN.get(ch.lower())
         if weight is None:
-            if ch not in _CYRILLIC_EXTRA:
-                mixed += 1
+            strange += ch not in _CYRILLIC_EXTRA
             continue
-        mixed += previous_latin
+        strange += previous_latin  # a Cyrillic letter glued to a Latin one
         letters += 1
         # Upper case in the middle of words is rare in real text.
         score += weight if ch.islower() else weight * 0.4
-    if not letters or (total - letters + mixed) > 0.1 * total:
+    if not letters or strange > 0.1 * total:
         return 0.0
     return score / letters
 
@@ -195,6 +190,12 @@ def decode_error(path: Path, encoding: str) -> FormatError:
                 )
             offset += len(chunk)
     return FormatError("transfer.encoding_invalid", encoding=encoding, offset=offset, line=lines)
+
+
+def head_text(path: Path, encoding: str) -> str:
+    """The start of the file as text, for sniffing its layout (delimiter, JSON, columns)."""
+    with path.open("rb") as file:
+        return decoded_sample(file.read(SAMPLE_BYTES), encoding)
 
 
 def decoded_sample(data: bytes, encoding: str) -> str:
