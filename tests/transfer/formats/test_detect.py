@@ -76,7 +76,8 @@ def test_a_tab_separated_csv_is_not_reported_as_a_mismatch(tmp_path: Path) -> No
 def test_json_saved_as_txt_is_json_with_a_note(tmp_path: Path) -> None:
     source = _detect(tmp_path, "export.txt", b'[{"a": 1}]')
     assert source.format == "json"
-    assert source.mismatch and source.notes
+    assert source.mismatch
+    assert source.notes
 
 
 def test_text_settings_are_kept_for_the_reader(tmp_path: Path) -> None:

@@ -29,15 +29,21 @@ from orderdesk.transfer.formats.text import bounded_lines, detect_encoding, head
 DELIMITERS = (";", "\t", ",", "|")
 _SNIFF_RECORDS = 200
 _MIN_CONSISTENCY = 0.6
+_MIN_SPLIT = 0.8
 
 
 def sniff_delimiter(text: str) -> str | None:
-    """The delimiter that splits the sample into the most consistent rows of ≥ 2 columns."""
+    """The delimiter that splits the sample into the most consistent rows of ≥ 2 columns.
+
+    When no delimiter gives consistent rows (a ragged file), the one that splits the most
+    records into two or more columns is taken, if it splits nearly all of them.
+    """
     lines = text.splitlines(keepends=True)
     if len(lines) > 1 and not lines[-1].endswith(("\n", "\r")):
         lines.pop()  # cut by the sample's end
     best: tuple[float, int, int] | None = None
-    chosen = None
+    ragged: tuple[float, int] | None = None
+    chosen = fallback = None
     for priority, delimiter in enumerate(DELIMITERS):
         counts = _column_counts(lines, delimiter)
         if not counts:
@@ -45,20 +51,27 @@ def sniff_delimiter(text: str) -> str | None:
         modal, frequency = Counter(counts).most_common(1)[0]
         # Coarse, so a title row or a line cut by the sample's end does not outweigh width.
         consistency = round(frequency / len(counts), 1)
+        split = sum(count > 1 for count in counts) / len(counts)
+        if split >= _MIN_SPLIT and (ragged is None or (split, -priority) > ragged):
+            ragged, fallback = (split, -priority), delimiter
         if modal < 2 or consistency < _MIN_CONSISTENCY:
             continue
         score = (consistency, modal, -priority)
         if best is None or score > best:
             best, chosen = score, delimiter
-    return chosen
+    return chosen or fallback
 
 
 def _column_counts(lines: list[str], delimiter: str) -> list[int]:
+    """Columns per non-empty record; stops at a record csv cannot take (e.g. a huge field)."""
+    counts: list[int] = []
     records = csv.reader(lines, delimiter=delimiter)
     try:
-        return [len(row) for row in islice(records, _SNIFF_RECORDS) if any(row)]
+        # extend keeps what it appended before an error
+        counts.extend(len(row) for row in islice(records, _SNIFF_RECORDS) if any(row))
     except csv.Error:
-        return []
+        pass
+    return counts
 
 
 def text_settings(path: Path, context: ReadContext) -> tuple[str, str | None]:
