@@ -7,6 +7,7 @@ row and column. Quotes are read leniently, as spreadsheet programs do; ragged ro
 
 from __future__ import annotations
 
+import contextlib
 import csv
 from collections import Counter
 from collections.abc import Iterator
@@ -66,11 +67,8 @@ def _column_counts(lines: list[str], delimiter: str) -> list[int]:
     """Columns per non-empty record; stops at a record csv cannot take (e.g. a huge field)."""
     counts: list[int] = []
     records = csv.reader(lines, delimiter=delimiter)
-    try:
-        # extend keeps what it appended before an error
+    with contextlib.suppress(csv.Error):  # extend keeps what it appended before the error
         counts.extend(len(row) for row in islice(records, _SNIFF_RECORDS) if any(row))
-    except csv.Error:
-        pass
     return counts
 
 
