@@ -14,29 +14,22 @@ Spans = list[tuple[int, int | None]]
 _SAMPLE_LINES = 200
 _MAX_TITLE_LINES = 5
 _WORD = re.compile(r"\S+")
+_COLUMN_GAP = re.compile(r"\S {2,}\S")
 
 
 def infer_layout(lines: list[str]) -> tuple[int, Spans]:
     """(title lines to leave whole, column spans) for the sample; one column when none is found.
 
-    Titles above a table cover the gaps between its columns, so the first few lines may be
-    set aside: the layout with the most columns wins, with fewer lines set aside on a tie.
+    Titles above a table would cover the gaps between its columns; they are told apart by
+    having no run of two spaces inside (prose), where a table line has one between columns.
     """
-    body = [line.rstrip("\r\n").expandtabs() for line in lines if line.strip()]
-    best: tuple[int, Spans] = (0, [(0, None)])
-    for skip in range(min(_MAX_TITLE_LINES, len(body) - 2) + 1):
-        spans = _spans(body[skip:])
-        if len(spans) > len(best[1]):
-            best = (skip, spans)
-    if best[0]:
-        # Count set-aside lines in the file, blank ones included.
-        seen, skip = 0, 0
-        for skip, line in enumerate(lines):  # noqa: B007
-            if seen == best[0]:
-                break
-            seen += bool(line.strip())
-        best = (skip, best[1])
-    return best
+    titles = 0
+    for index, line in enumerate(lines[: _MAX_TITLE_LINES + 1]):
+        if _COLUMN_GAP.search(line.strip()):
+            titles = index
+            break
+    body = [line.rstrip("\r\n").expandtabs() for line in lines[titles:] if line.strip()]
+    return titles, _spans(body)
 
 
 def _spans(lines: list[str]) -> Spans:
