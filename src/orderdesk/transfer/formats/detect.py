@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from itertools import islice
 from pathlib import Path
 
 import ijson
@@ -58,6 +59,7 @@ _ZIP = (b"PK\x03\x04", b"PK\x05\x06")
 # Control characters other than tab and line ends, deleted by str.translate to count them.
 _CONTROLS = dict.fromkeys(ch for ch in range(32) if ch not in (9, 10, 12, 13))
 _MAX_CONTROL_SHARE = 0.01
+_JSON_EVENTS = 10_000
 _OLE2_STREAMS = (("worddocument", "doc"), ("workbook", "xls"), ("book", "xls"))
 
 
@@ -164,7 +166,8 @@ def _looks_like_json(text: str) -> bool:
     except orjson.JSONDecodeError:
         pass
     try:
-        for _ in ijson.parse(io.BytesIO(start.encode())):
+        # basic_parse builds no prefixes: with `parse`, 100,000 nested "[" would cost O(depth²).
+        for _ in islice(ijson.basic_parse(io.BytesIO(start.encode())), _JSON_EVENTS):
             pass
     except ijson.common.IncompleteJSONError as exc:
         return "premature EOF" in str(exc) or "incomplete" in str(exc).lower()

@@ -8,6 +8,7 @@ time for NDJSON) with nesting depth, columns, rows and cell sizes bounded by `Li
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -36,6 +37,8 @@ from orderdesk.transfer.formats.text import (
 Record = dict[str, Cell]
 _SEARCH_DEPTH = 3  # how deep `{"data": {"orders": [...]}}` may hide its list of records
 _UTF8 = ("utf-8", "utf-8-sig")
+# Small buffers: ijson queues all events of a buffer before yielding the first.
+_BUFFER = 16 * 1024
 
 
 @reader("json")
@@ -48,6 +51,7 @@ def read_json(path: Path, context: ReadContext) -> Iterator[Sheet]:
         def records() -> Iterator[Record]:
             return _ndjson_records(path, encoding, limits)
     else:
+        check_depth(path, encoding, limits)
         prefix = context.options.get("record") or _records_prefix(path, encoding, limits)
 
         def records() -> Iterator[Record]:
@@ -72,19 +76,21 @@ def rows_from_records(records: Callable[[], Iterator[Record]], limits: Limits) -
 
 
 def _is_ndjson(path: Path, encoding: str, limits: Limits) -> bool:
-    """NDJSON: the first two non-blank lines each hold a whole object."""
-    objects = 0
+    """NDJSON: the first two non-blank lines each look like a whole object.
+
+    Only the shape is checked: parsing a long first line here would build a whole single-line
+    document in memory; the reader parses (and names) each line anyway.
+    """
+    shapes = []
     try:
         for line in bounded_lines(path, encoding, limits.max_line_bytes):
-            if not line.strip():
-                continue
-            if not isinstance(orjson.loads(line.lstrip("\ufeff")), dict):
-                return False
-            objects += 1
-            if objects == 2:
-                return True
-    except (TooLarge, orjson.JSONDecodeError):
-        return False  # a long or partial line: one JSON document spread over lines
+            text = line.strip().lstrip("\ufeff")
+            if text:
+                shapes.append(text.startswith("{") and text.endswith("}"))
+                if len(shapes) == 2:
+                    return all(shapes)
+    except TooLarge:
+        return False  # a very long line: one document written on a single line
     return False
 
 
@@ -113,33 +119,53 @@ class _Utf8:
         return self._text.read(size).encode("utf-8")
 
 
-def _events(path: Path, encoding: str, limits: Limits) -> Iterator[tuple[str, str, Any]]:
-    """ijson's events with the nesting depth bounded; errors become FormatErrors."""
-    max_depth, depth = limits.max_depth, 0
-    with path.open("rb") if encoding in _UTF8 else open_text(path, encoding) as file:
-        stream: IO[bytes] | _Utf8
-        if isinstance(file.read(0), bytes):
+@contextmanager
+def _json_stream(path: Path, encoding: str) -> Iterator[IO[bytes]]:
+    """The file as UTF-8 bytes for ijson (BOM skipped, other encodings re-encoded)."""
+    if encoding in _UTF8:
+        with path.open("rb") as file:
             if file.read(3) != b"\xef\xbb\xbf":
                 file.seek(0)
-            stream = file  # type: ignore[assignment]
-        else:
-            stream = _Utf8(file)  # type: ignore[arg-type]
+            yield file
+    else:
+        with open_text(path, encoding) as text:
+            yield _Utf8(text)  # type: ignore[misc]
+
+
+@contextmanager
+def _json_errors(path: Path, encoding: str) -> Iterator[None]:
+    try:
+        yield
+    except ijson.common.JSONError as exc:
+        reason = str(exc).splitlines()[0].removeprefix("b'")
+        raise FormatError("transfer.json_invalid", record="?", reason=reason) from None
+    except UnicodeDecodeError:
+        raise decode_error(path, encoding) from None
+
+
+def check_depth(path: Path, encoding: str, limits: Limits) -> None:
+    """Refuse nesting deeper than the limit before any prefixed parsing.
+
+    ijson's prefixes ("item.item.item…") cost O(depth) each and it queues a buffer's events at
+    once, so a 100,000-deep document would cost O(depth²) memory if parsed with prefixes.
+    This pass uses unprefixed events; a syntax error ends it quietly, for the next pass to
+    report with its record number.
+    """
+    depth = containers = 0
+    max_depth = limits.max_depth
+    with _json_stream(path, encoding) as stream:
         try:
-            for event in ijson.parse(stream, use_float=False, buf_size=64 * 1024):
-                kind = event[1]
+            for kind, _ in ijson.basic_parse(stream, buf_size=_BUFFER):
                 if kind == "start_map" or kind == "start_array":
                     depth += 1
+                    containers += depth == 2
                     if depth > max_depth:
-                        where = "…" + event[0][-60:] if len(event[0]) > 60 else event[0] or "$"
+                        where = f"record {max(containers, 1)}"
                         raise TooLarge("transfer.too_deep", limit=max_depth, where=where)
                 elif kind == "end_map" or kind == "end_array":
                     depth -= 1
-                yield event
-        except ijson.common.JSONError as exc:
-            reason = str(exc).splitlines()[0].removeprefix("b'")
-            raise FormatError("transfer.json_invalid", record="?", reason=reason) from None
-        except UnicodeDecodeError:
-            raise decode_error(path, encoding) from None
+        except ijson.common.JSONError:
+            return
 
 
 def _records_prefix(path: Path, encoding: str, limits: Limits) -> str:
@@ -147,7 +173,11 @@ def _records_prefix(path: Path, encoding: str, limits: Limits) -> str:
 
     The first array of objects within a few levels wins; a lone object is one record ("").
     """
-    events = _events(path, encoding, limits)
+    with _json_stream(path, encoding) as stream, _json_errors(path, encoding):
+        return _find_prefix(ijson.parse(stream, buf_size=_BUFFER))
+
+
+def _find_prefix(events: Iterator[tuple[str, str, Any]]) -> str:
     first = next(events, None)
     if first is None or first[1] == "start_array":
         return "item"
@@ -165,9 +195,11 @@ def _records_prefix(path: Path, encoding: str, limits: Limits) -> str:
 def _array_records(path: Path, encoding: str, limits: Limits, prefix: str) -> Iterator[Record]:
     number = 0
     try:
-        for value in ijson.items(_events(path, encoding, limits), prefix, use_float=False):
-            number += 1
-            yield flatten(value if isinstance(value, dict) else {"value": value}, limits, number)
+        with _json_stream(path, encoding) as stream, _json_errors(path, encoding):
+            for value in ijson.items(stream, prefix, use_float=False, buf_size=_BUFFER):
+                number += 1
+                record = value if isinstance(value, dict) else {"value": value}
+                yield flatten(record, limits, number)
     except FormatError as exc:
         if exc.detail_key == "transfer.json_invalid":
             exc.params["record"] = number + 1
