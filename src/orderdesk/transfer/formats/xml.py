@@ -32,6 +32,9 @@ WORK_TAGS = frozenset({"work", "norm", "rate", "работа", "расценка
 RESOURCE_TAGS = frozenset({"resource", "ресурс", "material", "материал"})
 
 
+_LOCAL_NAMES: dict[str, str] = {}
+
+
 @dataclass(slots=True)
 class Survey:
     """What one pass over the file found: how often each element with fields repeats."""
@@ -45,15 +48,26 @@ def local(element: Any) -> str:
     tag = element.tag
     if not isinstance(tag, str):
         return ""
-    return tag.rpartition("}")[2]
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        name = tag.rpartition("}")[2]
+        if len(_LOCAL_NAMES) < 10_000:
+            _LOCAL_NAMES[tag] = name
+    return name
 
 
-def parse(path: Path, limits: Limits, events: tuple[str, ...]) -> Iterator[tuple[str, Any, int]]:
-    """lxml's (event, element, depth), hardened and bounded; "start" is always seen for depth."""
-    wanted = frozenset(events)
+def parse(
+    path: Path, limits: Limits, events: tuple[str, ...], tag: str | None = None
+) -> Iterator[tuple[str, Any, int]]:
+    """lxml's (event, element, depth), hardened and bounded.
+
+    With `tag`, only that element's events reach Python (much faster); depth is then 0 and
+    libxml2's own cap (256 levels without `huge_tree`) bounds nesting instead of ours.
+    """
     parser = etree.iterparse(
         str(path),
-        events=("start", "end"),
+        events=events,
+        tag=None if tag is None else f"{{*}}{tag}",
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -61,20 +75,19 @@ def parse(path: Path, limits: Limits, events: tuple[str, ...]) -> Iterator[tuple
         remove_comments=True,
         remove_pis=True,
     )
-    depth, max_depth = 0, limits.max_depth
+    depth, max_depth, first = 0, limits.max_depth, True
     try:
         for event, element in parser:
-            if event == "start":
+            if first:
+                _refuse_doctype(element)
+                first = False
+            if event == "start" and tag is None:
                 depth += 1
-                if depth == 1:
-                    _refuse_doctype(element)
                 if depth > max_depth:
-                    raise TooLarge(
-                        "transfer.too_deep", limit=max_depth, where=f"<{local(element)}>"
-                    )
-            if event in wanted:
-                yield event, element, depth
-            if event == "end":
+                    where = f"<{local(element)}>"
+                    raise TooLarge("transfer.too_deep", limit=max_depth, where=where)
+            yield event, element, depth
+            if event == "end" and tag is None:
                 depth -= 1
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno is not None else "?"
@@ -155,9 +168,7 @@ def read_xml(path: Path, context: ReadContext) -> Iterator[Sheet]:
 def _records(path: Path, limits: Limits, tag: str) -> Iterator[Record]:
     number = 0
     inside = 0  # a record nested in a record is part of the outer one
-    for event, element, _ in parse(path, limits, ("start", "end")):
-        if local(element) != tag:
-            continue
+    for event, element, _ in parse(path, limits, ("start", "end"), tag):
         if event == "start":
             inside += 1
             continue
