@@ -17,7 +17,7 @@ from orderdesk.transfer import messages  # noqa: F401  (registers the texts)
 _EXCEL_EPOCH = datetime(1899, 12, 30)  # noqa: DTZ001  (serials are wall-clock values)
 _EXCEL_MAX_SERIAL = 2_958_465  # 9999-12-31
 _SIMPLE_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)")
 _GROUPED = re.compile(r"\d{1,3}(?:X\d{3})+")
 _SPACES = str.maketrans("", "", " \u00a0\u202f\u2009\u2007'’_")
 _MINUSES = str.maketrans({"−": "-", "–": "-", "—": "-"})
@@ -146,20 +146,21 @@ def from_excel_serial(serial: float, kind: str = "datetime") -> datetime:
     return _EXCEL_EPOCH + timedelta(days=serial)
 
 
-_MONTHS = {
-    **dict.fromkeys(("янв", "jan"), 1),
-    **dict.fromkeys(("фев", "feb"), 2),
-    **dict.fromkeys(("мар", "mar"), 3),
-    **dict.fromkeys(("апр", "apr"), 4),
-    **dict.fromkeys(("май", "мая", "may"), 5),
-    **dict.fromkeys(("июн", "jun"), 6),
-    **dict.fromkeys(("июл", "jul"), 7),
-    **dict.fromkeys(("авг", "aug"), 8),
-    **dict.fromkeys(("сен", "sep"), 9),
-    **dict.fromkeys(("окт", "oct"), 10),
-    **dict.fromkeys(("ноя", "nov"), 11),
-    **dict.fromkeys(("дек", "dec"), 12),
-}
+_MONTH_WORDS = (
+    "январь января янв jan january",
+    "февраль февраля фев февр feb february",
+    "март марта мар mar march",
+    "апрель апреля апр apr april",
+    "май мая may",
+    "июнь июня июн jun june",
+    "июль июля июл jul july",
+    "август августа авг aug august",
+    "сентябрь сентября сен сент sep sept september",
+    "октябрь октября окт oct october",
+    "ноябрь ноября ноя нояб nov november",
+    "декабрь декабря дек dec december",
+)
+_MONTHS = {word: number for number, words in enumerate(_MONTH_WORDS, 1) for word in words.split()}
 _TIME_TAIL = re.compile(
     r"(?:[ t]+|,\s*)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?\s*(z|[+-]\d{2}:?\d{2})?$"
 )
@@ -253,8 +254,8 @@ def _date_of(text: str) -> date:
         if form == "dmy":
             return date(_year(c), int(b), int(a))
         if form == "d_month_y":
-            return date(int(c), _MONTHS[b[:3]], int(a))
-        return date(int(c), _MONTHS[a[:3]], int(b))
+            return date(int(c), _MONTHS[b], int(a))
+        return date(int(c), _MONTHS[a], int(b))
     raise ValueError(text)
 
 
