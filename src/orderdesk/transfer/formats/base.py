@@ -46,7 +46,8 @@ class Sheet:
     """One table of a file: a CSV, a worksheet, a PDF page's table, an archive member's table.
 
     `rows` is a one-shot iterator of raw rows, title and header rows included (header
-    detection happens later). `name` shows where the rows came from, e.g. "prices.zip/May.xlsx/Лист1".
+    detection happens later). `name` shows where the rows came from, e.g.
+    "prices.zip/May.xlsx/Лист1".
     """
 
     name: str
@@ -127,7 +128,9 @@ def _load_readers() -> None:
     from orderdesk.transfer.formats import registry  # noqa: F401  (imports every reader module)
 
 
-def open_source(path: Path, *, filename: str, limits: Limits | None = None, **options: Any) -> Source:
+def open_source(
+    path: Path, *, filename: str, limits: Limits | None = None, **options: Any
+) -> Source:
     """Detect the file's format from its bytes and return its sheets, read lazily."""
     from orderdesk.transfer.formats.detect import detect
 
