@@ -1,1 +1,3 @@
 """Imports every reader module so their `@reader` registrations run."""
+
+from orderdesk.transfer.formats import archive, doc, docx, pdf, spreadsheet  # noqa: F401
