@@ -9,8 +9,10 @@ register(
             "ru": "{name}: файл повреждён или не является файлом {format} ({reason}).",
         },
         "transfer.xml_doctype": {
-            "en": "{name}: part {part} declares a DTD; office files never need one, so it is refused.",
-            "ru": "{name}: часть {part} содержит DTD; в офисных файлах её не бывает, файл отклонён.",
+            "en": "{name}: part {part} declares a DTD; office files never need one, "
+            "so it is refused.",
+            "ru": "{name}: часть {part} содержит DTD; в офисных файлах её не бывает, "
+            "файл отклонён.",
         },
         "transfer.too_many_members": {
             "en": "{name}: {count} entries inside, more than the limit of {limit}.",
@@ -21,7 +23,8 @@ register(
             "ru": "{name}: в распакованном виде больше {limit} байт ({member}).",
         },
         "transfer.compression_ratio": {
-            "en": "{name}: {member} expands {ratio}× — more than the allowed {limit}× (a zip bomb?).",
+            "en": "{name}: {member} expands {ratio}× — more than the allowed {limit}× "
+            "(a zip bomb?).",
             "ru": "{name}: {member} распаковывается в {ratio} раз — больше допустимых {limit} "
             "(zip-бомба?).",
         },
@@ -44,7 +47,8 @@ register(
             "ru": "{sheet}, строка {row}: {count} столбцов, больше допустимых {limit}.",
         },
         "transfer.cell_too_long": {
-            "en": "{sheet}, row {row}, column {column}: the value is longer than {limit} characters.",
+            "en": "{sheet}, row {row}, column {column}: the value is longer than {limit} "
+            "characters.",
             "ru": "{sheet}, строка {row}, столбец {column}: значение длиннее {limit} символов.",
         },
         "transfer.too_many_sheets": {

@@ -62,6 +62,8 @@ def _check_part(
         scanner = _SheetScanner(context, part)
     elif kind == "xlsx" and lowered.endswith("sharedstrings.xml"):
         scanner = _SharedStringsScanner(context, part)
+    elif kind == "docx" and lowered.startswith("word/") and lowered.endswith(".xml"):
+        scanner = _WordScanner(context, part)
     is_xml = lowered.endswith(_XML_SUFFIXES)
     with archive.open(info) as stream:
         for data in _chunks(stream):
@@ -135,6 +137,29 @@ class _SharedStringsScanner(_Scanner):
         if count > limit:
             raise TooLarge(
                 "transfer.shared_strings", name=self.context.filename, count=count, limit=limit
+            )
+
+
+class _WordScanner(_Scanner):
+    """python-docx expands a cell's `gridSpan` into that many cells; bound it by the columns."""
+
+    def __init__(self, context: ReadContext, part: str) -> None:
+        super().__init__(context, part)
+        above = _number_above(context.limits.max_columns)
+        self._span = re.compile(
+            rb"<(?:[A-Za-z_][\w.-]*:)?grid(?:Span|Before|After)\s[^>]*?val=\"" + above + b'"'
+        )
+
+    def feed(self, data: bytes) -> None:
+        super().feed(data)
+        if self._span.search(data):
+            limits = self.context.limits
+            raise TooLarge(
+                "transfer.too_many_columns",
+                sheet=f"{self.context.filename}/{self.part}",
+                row="?",
+                count=f">{limits.max_columns}",
+                limit=limits.max_columns,
             )
 
 
@@ -306,8 +331,13 @@ def _check_ods_content(stream: IO[bytes], context: ReadContext) -> None:
 
 
 def _ods_extents(stream: IO[bytes], context: ReadContext) -> Iterator[tuple[str, int, int]]:
-    table_tag, row_tag, cell_tag = (f"{{{_ODS_NS}}}{t}" for t in ("table", "table-row", "table-cell"))
-    repeated_rows, repeated_cols = f"{{{_ODS_NS}}}number-rows-repeated", f"{{{_ODS_NS}}}number-columns-repeated"
+    table_tag, row_tag, cell_tag = (
+        f"{{{_ODS_NS}}}{t}" for t in ("table", "table-row", "table-cell")
+    )
+    repeated_rows, repeated_cols = (
+        f"{{{_ODS_NS}}}number-rows-repeated",
+        f"{{{_ODS_NS}}}number-columns-repeated",
+    )
     value_type = f"{{{_OFFICE_NS}}}value-type"
     name, row, col, max_row, max_col = "", 0, 0, 0, 0
     try:

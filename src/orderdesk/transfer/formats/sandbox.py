@@ -8,6 +8,7 @@ JSON lines written by `RecordWriter` and read back lazily by `sheets_from_record
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -30,7 +31,9 @@ from orderdesk.transfer.formats.base import (
     UnsupportedFormat,
 )
 
-_BOOT = "import sys; from orderdesk.transfer.formats.sandbox import child_main; child_main(sys.argv[1])"
+_BOOT = (
+    "import sys; from orderdesk.transfer.formats.sandbox import child_main; child_main(sys.argv[1])"
+)
 _ERRORS: dict[str, type[FormatError]] = {
     "FormatError": FormatError,
     "TooLarge": TooLarge,
@@ -84,10 +87,8 @@ def _run_child(workdir: str, wall: float, name: str) -> int:
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
     process.wait()
 
 
@@ -196,3 +197,38 @@ class _Cursor:
                 pass
         name, self._pending = self._pending, None
         return name
+
+
+def caps_of(limits: Limits) -> dict[str, int]:
+    """The limits a child checks while it writes rows (JSON-safe)."""
+    return {
+        "max_rows": limits.max_rows,
+        "max_columns": limits.max_columns,
+        "max_cell_chars": limits.max_cell_chars,
+        "max_sheets": limits.max_sheets,
+    }
+
+
+def check_row(row: Row, label: str, number: int, caps: dict[str, int], *, sheets: int = 0) -> None:
+    """Raise TooLarge when a row, its cells or the sheet count break the caps."""
+    if sheets > caps["max_sheets"]:
+        raise TooLarge("transfer.too_many_sheets", name=label, limit=caps["max_sheets"])
+    if number > caps["max_rows"]:
+        raise TooLarge("transfer.too_many_rows", sheet=label, limit=caps["max_rows"])
+    if len(row) > caps["max_columns"]:
+        raise TooLarge(
+            "transfer.too_many_columns",
+            sheet=label,
+            row=number,
+            count=len(row),
+            limit=caps["max_columns"],
+        )
+    for column, cell in enumerate(row, start=1):
+        if isinstance(cell, str) and len(cell) > caps["max_cell_chars"]:
+            raise TooLarge(
+                "transfer.cell_too_long",
+                sheet=label,
+                row=number,
+                column=column,
+                limit=caps["max_cell_chars"],
+            )

@@ -90,7 +90,7 @@ def _call(context: ReadContext, kind: str, function: Any, *args: Any) -> Any:
 
 def _rows(sheet: CalamineSheet, context: ReadContext, label: str, kind: str) -> Iterator[Row]:
     limits = context.limits
-    start_column = sheet.start[1] if sheet.height else 0
+    start_column = sheet.start[1] if sheet.start and sheet.height else 0
     if start_column + sheet.width > limits.max_columns:
         raise TooLarge(
             "transfer.too_many_columns",
@@ -140,7 +140,7 @@ def _header_merges(sheet: CalamineSheet) -> _HeaderMerges | None:
         ranges = sheet.merged_cell_ranges or []
     except Exception:  # not every format exposes merges; then nothing is spread
         return None
-    first_row = sheet.start[0] if sheet.height else 0
+    first_row = sheet.start[0] if sheet.start and sheet.height else 0
     header = [
         ((top, left), (bottom, right))
         for (top, left), (bottom, right) in ranges

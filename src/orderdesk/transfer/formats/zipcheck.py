@@ -15,7 +15,10 @@ def check_zip_entries(infos: list[zipfile.ZipInfo], limits: Limits, name: str) -
     """Refuse a zip whose directory declares too many entries, too many bytes or shared data."""
     if len(infos) > limits.max_archive_members:
         raise TooLarge(
-            "transfer.too_many_members", name=name, count=len(infos), limit=limits.max_archive_members
+            "transfer.too_many_members",
+            name=name,
+            count=len(infos),
+            limit=limits.max_archive_members,
         )
     total = 0
     for info in infos:
@@ -52,10 +55,7 @@ def check_overlaps(infos: list[zipfile.ZipInfo], name: str) -> None:
     for previous, current in zip(ordered, ordered[1:], strict=False):
         # The shortest the previous entry can be: header, name and packed data, no extra field.
         end = (
-            previous.header_offset
-            + _LOCAL_HEADER
-            + _name_bytes(previous)
-            + previous.compress_size
+            previous.header_offset + _LOCAL_HEADER + _name_bytes(previous) + previous.compress_size
         )
         if current.header_offset < end:
             raise FormatError(
