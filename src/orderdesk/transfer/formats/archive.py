@@ -64,7 +64,7 @@ def read_zip(path: Path, context: ReadContext) -> Iterator[Sheet]:
         infos = archive.infolist()
         check_zip_entries(infos, context.limits, context.filename)
         members = [_zip_member(archive, info) for info in infos]
-        yield from _read_members(members, context, "ZIP")
+        yield from _read_members(members, context)
 
 
 def _zip_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Member:
@@ -94,7 +94,7 @@ def read_rar(path: Path, context: ReadContext) -> Iterator[Sheet]:
         infos = archive.infolist()
         _check_rar_entries(infos, context)
         members = [_rar_member(archive, info) for info in infos]
-        yield from _read_members(members, context, "RAR")
+        yield from _read_members(members, context)
 
 
 def _check_rar_entries(infos: list[rarfile.RarInfo], context: ReadContext) -> None:
@@ -131,7 +131,7 @@ def _rar_member(archive: rarfile.RarFile, info: rarfile.RarInfo) -> Member:
     )
 
 
-def _read_members(members: list[Member], context: ReadContext, label: str) -> Iterator[Sheet]:
+def _read_members(members: list[Member], context: ReadContext) -> Iterator[Sheet]:
     workdir = Path(tempfile.mkdtemp(prefix="orderdesk-archive-"))
     try:
         spent = _Budget(context)
@@ -139,7 +139,7 @@ def _read_members(members: list[Member], context: ReadContext, label: str) -> It
             if member.is_dir or _rejected(member, context):
                 continue
             target = workdir / f"{index}{_safe_suffix(member.name)}"
-            _extract(member, target, spent, context, label)
+            _extract(member, target, spent, context)
             yield from _read_extracted(target, member.name, context)
             target.unlink(missing_ok=True)
     finally:
@@ -193,9 +193,7 @@ class _Budget:
             )
 
 
-def _extract(
-    member: Member, target: Path, budget: _Budget, context: ReadContext, label: str
-) -> None:
+def _extract(member: Member, target: Path, budget: _Budget, context: ReadContext) -> None:
     """Stream one member to disk, stopping at the byte and ratio caps, whatever it declared."""
     written = 0
     try:
@@ -226,17 +224,14 @@ def _read_extracted(target: Path, member: str, context: ReadContext) -> Iterator
         notes=context.notes,
     )
     detect = importlib.import_module("orderdesk.transfer.formats.detect").detect
-    source = detect(target, PurePosixPath(member).name, child)
-    read = reader_for(source.format)
+    try:
+        found = str(detect(target, PurePosixPath(member).name, child).format)
+    except UnsupportedFormat:
+        found = "?"
+    read = reader_for(found)
     if read is None:
-        child.notes.append(
-            t(
-                "transfer.member_unsupported",
-                name=context.filename,
-                member=member,
-                format=source.format,
-            )
-        )
+        note = t("transfer.member_unsupported", name=context.filename, member=member, format=found)
+        child.notes.append(note)
         return
     yield from read(target, child)
 
