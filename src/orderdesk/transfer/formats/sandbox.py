@@ -12,6 +12,7 @@ import contextlib
 import importlib
 import json
 import os
+import re
 import resource
 import signal
 import subprocess
@@ -40,7 +41,7 @@ _ERRORS: dict[str, type[FormatError]] = {
     "UnsupportedFormat": UnsupportedFormat,
 }
 _CPU_SIGNALS = {signal.SIGXCPU, signal.SIGKILL}
-_STARTUP_SECONDS = 10  # interpreter and library imports before the parser starts
+_MEMORY_HINTS = re.compile(r"failed to map segment|cannot allocate memory", re.IGNORECASE)
 
 
 def run_limited(
@@ -140,6 +141,8 @@ def child_main(workdir: str) -> None:
         payload = {"error": "format", "class": kind, "key": exc.detail_key, "params": exc.params}
     except Exception as exc:  # the parser's own failure on a bad file, reported, not raised
         payload = {"error": "crash", "reason": f"{type(exc).__name__}: {exc}"[:300]}
+        if isinstance(exc, ImportError | OSError) and _MEMORY_HINTS.search(str(exc)):
+            payload = {"error": "memory"}  # a library could not even be mapped under RLIMIT_AS
     Path(workdir, "result.json").write_text(json.dumps(payload, default=str), encoding="utf-8")
 
 
