@@ -109,7 +109,9 @@ def ods_cell(value: str, repeat: int = 1) -> str:
     )
 
 
-def rar4_stored(members: list[tuple[str, bytes]], *, unix_modes: dict[str, int] | None = None) -> bytes:
+def rar4_stored(
+    members: list[tuple[str, bytes]], *, unix_modes: dict[str, int] | None = None
+) -> bytes:
     """A RAR 4 archive of uncompressed members (no RAR writer is free software)."""
     modes = unix_modes or {}
 

@@ -52,7 +52,9 @@ def test_every_member_is_read_with_its_path_in_the_sheet_name(tmp_path: Path):
     }
 
 
-@pytest.mark.parametrize("name", ["../evil.xlsx", "/etc/evil.xlsx", "C:/evil.xlsx", "a/../../e.xlsx"])
+@pytest.mark.parametrize(
+    "name", ["../evil.xlsx", "/etc/evil.xlsx", "C:/evil.xlsx", "a/../../e.xlsx"]
+)
 def test_member_escaping_the_archive_is_rejected_and_reported(tmp_path: Path, name: str):
     data = zip_bytes({name: PRICES, "ok.xlsx": PRICES})
     ctx = context("slip.zip")
@@ -108,7 +110,9 @@ def overlapping_zip() -> bytes:
 
 def test_overlapping_entries_are_refused(tmp_path: Path):
     with pytest.raises(FormatError) as caught:
-        read_all(read_zip(write(tmp_path, "overlap.zip", overlapping_zip()), context("overlap.zip")))
+        read_all(
+            read_zip(write(tmp_path, "overlap.zip", overlapping_zip()), context("overlap.zip"))
+        )
     assert caught.value.detail_key == "transfer.archive_overlap"
 
 
@@ -123,7 +127,9 @@ def test_declared_sizes_over_the_limit_are_refused_before_extracting(tmp_path: P
     data = zip_bytes({"a.xlsx": PRICES, "b.xlsx": PRICES})
     limit = len(PRICES) + 10
     with pytest.raises(TooLarge) as caught:
-        read_all(read_zip(write(tmp_path, "big.zip", data), context("big.zip", max_unpacked_bytes=limit)))
+        read_all(
+            read_zip(write(tmp_path, "big.zip", data), context("big.zip", max_unpacked_bytes=limit))
+        )
     assert caught.value.detail_key == "transfer.unpacked_too_large"
 
 
@@ -140,14 +146,18 @@ def test_streamed_bytes_are_counted_against_the_limit(tmp_path: Path, monkeypatc
     monkeypatch.setattr(archive, "check_zip_entries", lambda *args: None)  # trust nothing declared
     data = zip_bytes({"a.xlsx": PRICES})
     with pytest.raises(TooLarge) as caught:
-        read_all(read_zip(write(tmp_path, "a.zip", data), context("a.zip", max_unpacked_bytes=1000)))
+        read_all(
+            read_zip(write(tmp_path, "a.zip", data), context("a.zip", max_unpacked_bytes=1000))
+        )
     assert caught.value.detail_key == "transfer.unpacked_too_large"
 
 
 def test_too_many_members_are_refused(tmp_path: Path):
     data = zip_bytes({f"{n}.xlsx": PRICES for n in range(5)})
     with pytest.raises(TooLarge) as caught:
-        read_all(read_zip(write(tmp_path, "many.zip", data), context("many.zip", max_archive_members=3)))
+        read_all(
+            read_zip(write(tmp_path, "many.zip", data), context("many.zip", max_archive_members=3))
+        )
     assert caught.value.detail_key == "transfer.too_many_members"
 
 

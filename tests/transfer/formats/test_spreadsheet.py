@@ -27,7 +27,9 @@ def make_price_list(path: Path) -> Path:
     sheet = workbook.add_worksheet("Лист1")
     sheet.write_row(0, 0, ["Артикул", "Наименование", "Цена", "В наличии", "Дата", "Время"])
     sheet.write_row(1, 0, ["A-1", "Болт М8", 12.5, True])
-    sheet.write_datetime(1, 4, datetime(2024, 5, 1), workbook.add_format({"num_format": "dd.mm.yyyy"}))
+    sheet.write_datetime(
+        1, 4, datetime(2024, 5, 1), workbook.add_format({"num_format": "dd.mm.yyyy"})
+    )
     sheet.write_datetime(
         1, 5, datetime(1899, 12, 31, 9, 30), workbook.add_format({"num_format": "hh:mm"})
     )
@@ -85,14 +87,18 @@ def test_fake_dimension_claiming_the_whole_grid_allocates_nothing(tmp_path: Path
 def test_one_cell_in_the_far_corner_is_refused_before_calamine_allocates_the_grid(tmp_path: Path):
     # calamine would allocate 1048576 × 16384 cells for this and abort the whole process.
     far = '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
-    path = write_xlsx_parts(tmp_path / "far.xlsx", f"<sheetData>{inline_row(1, 'x')}{far}</sheetData>")
+    path = write_xlsx_parts(
+        tmp_path / "far.xlsx", f"<sheetData>{inline_row(1, 'x')}{far}</sheetData>"
+    )
     with pytest.raises(TooLarge) as caught:
         read_all(read_xlsx(path, context("far.xlsx")))
     assert "far.xlsx" in t(caught.value.detail_key, "en", **caught.value.params)
 
 
 def test_cell_placed_below_its_row_tag_is_measured_by_its_own_reference(tmp_path: Path):
-    sheet = '<sheetData><row r="1"><c r="A1"><v>1</v></c><c r="AZ900000"><v>2</v></c></row></sheetData>'
+    sheet = (
+        '<sheetData><row r="1"><c r="A1"><v>1</v></c><c r="AZ900000"><v>2</v></c></row></sheetData>'
+    )
     path = write_xlsx_parts(tmp_path / "sneaky.xlsx", sheet)
     with pytest.raises(TooLarge):
         read_all(read_xlsx(path, context("sneaky.xlsx", parser_memory_bytes=512 * 1024 * 1024)))
@@ -139,7 +145,9 @@ def test_shared_strings_beyond_the_limit_are_refused_whatever_the_count_says(tmp
 
 
 def test_part_with_a_dtd_is_refused(tmp_path: Path):
-    bomb = '<!DOCTYPE lol [<!ENTITY a "aaaaaaaa">]><sst xmlns="x" count="1"><si><t>&a;</t></si></sst>'
+    bomb = (
+        '<!DOCTYPE lol [<!ENTITY a "aaaaaaaa">]><sst xmlns="x" count="1"><si><t>&a;</t></si></sst>'
+    )
     path = write_xlsx_parts(tmp_path / "dtd.xlsx", "<sheetData/>", {"xl/sharedStrings.xml": bomb})
     with pytest.raises(FormatError) as caught:
         read_all(read_xlsx(path, context("dtd.xlsx")))

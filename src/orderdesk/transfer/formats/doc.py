@@ -33,23 +33,23 @@ from orderdesk.transfer.formats.sandbox import (
 CONVERTERS = ("antiword", "catdoc", "soffice", "libreoffice")
 
 
-def find_converter() -> str | None:
-    """The first DOC converter installed on this machine, by name."""
-    return next((name for name in CONVERTERS if shutil.which(name)), None)
+def find_converters() -> list[str]:
+    """The DOC converters installed on this machine, best first."""
+    return [name for name in CONVERTERS if shutil.which(name)]
 
 
 @reader("doc")
 def read_doc(path: Path, context: ReadContext) -> Iterator[Sheet]:
     """Tables of a .doc as sheets ("file.doc/табл. 1"), else its lines ("file.doc/текст")."""
-    converter = find_converter()
-    if converter is None:
+    converters = find_converters()
+    if not converters:
         raise UnsupportedFormat("transfer.doc_needs_converter")
     workdir = Path(tempfile.mkdtemp(prefix="orderdesk-doc-"))
     try:
         records = workdir / "rows.jsonl"
         run_limited(
             "orderdesk.transfer.formats.doc:convert_doc",
-            [converter, str(path), str(records), context.filename, caps_of(context.limits)],
+            [converters, str(path), str(records), context.filename, caps_of(context.limits)],
             context.limits,
             name=context.filename,
         )
@@ -59,16 +59,32 @@ def read_doc(path: Path, context: ReadContext) -> Iterator[Sheet]:
 
 
 def convert_doc(
+    converters: list[str], source: str, output: str, filename: str, caps: dict[str, int]
+) -> str:
+    """Child side: convert with the first converter that copes; returns the one used."""
+    failure: FormatError | None = None
+    for converter in converters:
+        try:
+            _convert_with(converter, source, output, filename, caps)
+        except FormatError as exc:
+            if exc.detail_key != "transfer.corrupt_file":
+                raise  # a limit was hit: another converter would not change that
+            failure = exc  # antiword refuses some files catdoc or LibreOffice read
+            continue
+        return converter
+    assert failure is not None
+    raise failure
+
+
+def _convert_with(
     converter: str, source: str, output: str, filename: str, caps: dict[str, int]
 ) -> None:
-    """Child side: convert `source` and write its tables (or lines) as records."""
     workdir = Path(output).parent
     with open(output, "w", encoding="utf-8") as handle:
         writer = RecordWriter(handle)
         if converter in ("soffice", "libreoffice"):
-            _write_docx_tables(
-                _via_office(converter, source, workdir, filename), writer, filename, caps
-            )
+            converted = _via_office(converter, source, workdir, filename)
+            _write_docx_tables(converted, writer, filename, caps)
             return
         text = workdir / "converted.txt"
         _run(_text_command(converter, source), text, filename)
