@@ -1,6 +1,6 @@
 import re
-from collections.abc import Callable
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import docx

@@ -72,8 +72,9 @@ def convert_doc(
             failure = exc  # antiword refuses some files catdoc or LibreOffice read
             continue
         return converter
-    assert failure is not None
-    raise failure
+    raise failure or FormatError(
+        "transfer.corrupt_file", name=filename, format="DOC", reason="no converter"
+    )
 
 
 def _convert_with(
