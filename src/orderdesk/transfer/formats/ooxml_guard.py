@@ -54,9 +54,6 @@ def _check_part(
 ) -> int:
     part = info.filename
     lowered = part.lower()
-    if kind == "ods" and lowered == "content.xml":
-        with archive.open(info) as stream:
-            _check_ods_content(stream, context)
     scanner: _Scanner = _Scanner(context, part)
     if kind == "xlsx" and "worksheets/" in lowered and lowered.endswith(".xml"):
         scanner = _SheetScanner(context, part)
@@ -77,7 +74,13 @@ def _check_part(
                 )
             if is_xml:
                 scanner.feed(data)
+    if isinstance(scanner, _SheetScanner) and scanner.exact:
+        with archive.open(info) as stream:
+            scanner.max_row, scanner.widest = _exact_extent(stream, context, part)
     scanner.finish()
+    if kind == "ods" and lowered == "content.xml":
+        with archive.open(info) as stream:
+            _check_ods_content(stream, context)
     return spent
 
 
@@ -175,15 +178,12 @@ class _SheetScanner(_Scanner):
         steps = [w for w in (16, 32, 64, 128, 256) if w < limits.max_columns]
         self._steps = [*steps, limits.max_columns]
         self._step_patterns = {w: re.compile(rb'<c r="' + _letters_above(w)) for w in self._steps}
-        self._buffer: list[bytes] = []
 
     def feed(self, data: bytes) -> None:
         super().feed(data)
         if not self.exact and not _plain_shape(data):
-            self.exact = True  # prefixed tags or refs not first: measure exactly instead
-        if self.exact:
-            self._buffer.append(data)
-        else:
+            self.exact = True  # prefixed tags or refs not first: measured exactly afterwards
+        if not self.exact:
             self._fast(data)
 
     def _fast(self, data: bytes) -> None:
@@ -206,9 +206,6 @@ class _SheetScanner(_Scanner):
         self._fail_shape()
 
     def finish(self) -> None:
-        if self.exact:
-            self.max_row, self.widest = _exact_extent(self._buffer, self.context, self.part)
-            self._buffer.clear()
         self._check(self.max_row, self.widest)
 
     def _check(self, rows: int, columns: int) -> None:
@@ -252,23 +249,25 @@ def _fail_long(context: ReadContext, part: str) -> None:
     )
 
 
-def _exact_extent(chunks: list[bytes], context: ReadContext, part: str) -> tuple[int, int]:
+def _exact_extent(stream: IO[bytes], context: ReadContext, part: str) -> tuple[int, int]:
     """Rows and columns as calamine would place them, for sheets in an unusual shape."""
     row = col = max_row = max_col = 0
-    parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True)
     try:
-        for data in chunks:
-            parser.feed(data)
-            for _, element in parser.read_events():
-                tag = etree.QName(element).localname
+        for event, element in etree.iterparse(
+            stream, events=("start", "end"), resolve_entities=False, no_network=True
+        ):
+            tag = etree.QName(element).localname
+            if event == "start" and tag in ("row", "c"):
                 ref = element.get("r")
                 if tag == "row":
-                    row = int(ref) if ref and ref.isdigit() else row + 1
-                    col = 0
-                elif tag == "c":
+                    row, col = (int(ref) if ref and ref.isdigit() else row + 1), 0
+                else:
                     col = _column_number(ref) if ref else col + 1
                     max_row, max_col = max(max_row, row), max(max_col, col)
+            elif event == "end" and tag == "row":
                 element.clear(keep_tail=False)
+                while element.getprevious() is not None:  # keep the tree from growing
+                    del element.getparent()[0]
     except (etree.XMLSyntaxError, ValueError) as exc:
         raise FormatError(
             "transfer.corrupt_file", name=context.filename, format="XLSX", reason=f"{part}: {exc}"
