@@ -9,7 +9,7 @@ import xlsxwriter
 
 from orderdesk.transfer.formats import archive
 from orderdesk.transfer.formats.archive import is_safe_member_name, read_rar, read_zip
-from orderdesk.transfer.formats.base import FormatError, TooLarge, UnsupportedFormat
+from orderdesk.transfer.formats.base import FormatError, TooLarge, UnsupportedFormat, open_source
 from tests.transfer.formats.binary_samples import context, detector, rar4_stored, read_all
 
 pytestmark = pytest.mark.usefixtures("detector")
@@ -229,3 +229,12 @@ def test_truncated_rar_is_a_clear_format_error(tmp_path: Path):
     data = rar4_stored([("prices.xlsx", PRICES)])
     with pytest.raises(FormatError):
         read_all(read_rar(write(tmp_path, "cut.rar", data[: len(data) // 2]), context("cut.rar")))
+
+
+def test_skipped_members_show_up_in_the_sources_notes(tmp_path: Path):
+    data = zip_bytes({"../evil.xlsx": PRICES, "ok.xlsx": PRICES})
+    source = open_source(write(tmp_path, "upload.zip", data), filename="upload.zip")
+    assert source.format == "zip"
+    assert [sheet.name for sheet in source.sheets] == ["upload.zip/ok.xlsx/Лист1"]
+    assert len(source.notes) == 1
+    assert "../evil.xlsx" in source.notes[0]

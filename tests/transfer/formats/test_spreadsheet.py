@@ -55,6 +55,20 @@ def test_every_worksheet_becomes_a_sheet_named_after_file_and_sheet(tmp_path: Pa
     assert rows[2] == ["A-2", "Гайка М8", 3, None, naive(2024, 5, 2, 14, 5), None]
 
 
+def test_chart_sheet_is_left_out_and_the_data_sheets_are_read(tmp_path: Path):
+    path = tmp_path / "chart.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    data = workbook.add_worksheet("Продажи")
+    data.write_column("A1", [1, 2, 3])
+    chart = workbook.add_chart({"type": "line"})
+    chart.add_series({"values": "=Продажи!$A$1:$A$3"})
+    workbook.add_chartsheet("График").set_chart(chart)
+    workbook.close()
+    assert read_all(read_xlsx(path, context("chart.xlsx"))) == {
+        "chart.xlsx/Продажи": [[1], [2], [3]]
+    }
+
+
 def test_rows_and_columns_keep_their_spreadsheet_positions(tmp_path: Path):
     path = tmp_path / "offset.xlsx"
     workbook = xlsxwriter.Workbook(str(path))

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from python_calamine import CalamineSheet, CalamineWorkbook, PasswordError
+from python_calamine import CalamineSheet, CalamineWorkbook, PasswordError, SheetTypeEnum
 
 from orderdesk.transfer import messages_binary  # noqa: F401  (registers the texts)
 from orderdesk.transfer.formats.base import (
@@ -55,7 +55,8 @@ def _read_workbook(path: Path, context: ReadContext, kind: str) -> Iterator[Shee
         check_office_zip(path, context, kind=kind)
     workbook = _call(context, kind, CalamineWorkbook.from_path, str(path))
     try:
-        names: list[str] = list(workbook.sheet_names)
+        # Chart and dialog sheets hold no cells; calamine cannot open them as ranges.
+        names = [m.name for m in workbook.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
         if len(names) > context.limits.max_sheets:
             raise TooLarge(
                 "transfer.too_many_sheets", name=context.filename, limit=context.limits.max_sheets
