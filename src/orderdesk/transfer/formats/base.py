@@ -80,6 +80,8 @@ class ReadContext:
     filename: str
     depth: int = 0
     options: dict[str, Any] = field(default_factory=dict)
+    # Where a reader reports what it skipped (an unsafe archive entry); the Source's own list.
+    notes: list[str] = field(default_factory=list)
 
 
 class FormatError(AppError):
@@ -136,6 +138,7 @@ def open_source(
 
     context = ReadContext(limits or Limits(), filename, options=options)
     detected = detect(path, filename, context)
+    context.notes = detected.notes
     read = reader_for(detected.format)
     if read is None:
         raise UnsupportedFormat("transfer.format_unsupported", format=detected.format)

@@ -1,0 +1,159 @@
+"""XLSX, XLS and ODS through python-calamine: one Sheet per worksheet, rows produced lazily.
+
+Zips are measured by `ooxml_guard` first, because calamine allocates a sheet's whole dense range
+up front and aborts the process when that allocation fails. Rows keep their spreadsheet
+positions: row N of the sheet is row N here and column D is index 3, so messages match what the
+user sees in Excel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from python_calamine import CalamineSheet, CalamineWorkbook, PasswordError, SheetTypeEnum
+
+from orderdesk.transfer import messages_binary  # noqa: F401  (registers the texts)
+from orderdesk.transfer.formats.base import (
+    Cell,
+    FormatError,
+    ReadContext,
+    Row,
+    Sheet,
+    TooLarge,
+    reader,
+)
+from orderdesk.transfer.formats.ooxml_guard import check_office_zip
+
+HEADER_AREA_ROWS = 10  # merged cells are spread only here: in data they mean something else
+_LABELS = {"xlsx": "XLSX", "xls": "XLS", "ods": "ODS"}
+
+Merge = tuple[tuple[int, int], tuple[int, int]]
+
+
+@reader("xlsx")
+def read_xlsx(path: Path, context: ReadContext) -> Iterator[Sheet]:
+    """Worksheets of an Excel 2007+ workbook."""
+    return _read_workbook(path, context, "xlsx")
+
+
+@reader("xls")
+def read_xls(path: Path, context: ReadContext) -> Iterator[Sheet]:
+    """Worksheets of a legacy (BIFF) Excel workbook."""
+    return _read_workbook(path, context, "xls")
+
+
+@reader("ods")
+def read_ods(path: Path, context: ReadContext) -> Iterator[Sheet]:
+    """Tables of an OpenDocument spreadsheet."""
+    return _read_workbook(path, context, "ods")
+
+
+def _read_workbook(path: Path, context: ReadContext, kind: str) -> Iterator[Sheet]:
+    if kind in ("xlsx", "ods"):
+        check_office_zip(path, context, kind=kind)
+    workbook = _call(context, kind, CalamineWorkbook.from_path, str(path))
+    try:
+        # Chart and dialog sheets hold no cells; calamine cannot open them as ranges.
+        names = [m.name for m in workbook.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+        if len(names) > context.limits.max_sheets:
+            raise TooLarge(
+                "transfer.too_many_sheets", name=context.filename, limit=context.limits.max_sheets
+            )
+        for sheet_name in names:
+            sheet = _call(context, kind, workbook.get_sheet_by_name, sheet_name)
+            label = f"{context.filename}/{sheet_name}"
+            yield Sheet(name=label, rows=_rows(sheet, context, label, kind))
+    finally:
+        workbook.close()
+
+
+def _call(context: ReadContext, kind: str, function: Any, *args: Any) -> Any:
+    """Call into calamine; its errors on a bad file become a FormatError naming the file."""
+    try:
+        return function(*args)
+    except PasswordError:
+        raise FormatError(
+            "transfer.corrupt_file",
+            name=context.filename,
+            format=_LABELS[kind],
+            reason="password-protected",
+        ) from None
+    except Exception as exc:  # calamine raises several types (zip, XML, BIFF, value errors)
+        raise FormatError(
+            "transfer.corrupt_file",
+            name=context.filename,
+            format=_LABELS[kind],
+            reason=str(exc)[:200] or type(exc).__name__,
+        ) from None
+
+
+def _rows(sheet: CalamineSheet, context: ReadContext, label: str, kind: str) -> Iterator[Row]:
+    limits = context.limits
+    start_column = sheet.start[1] if sheet.start and sheet.height else 0
+    if start_column + sheet.width > limits.max_columns:
+        raise TooLarge(
+            "transfer.too_many_columns",
+            sheet=label,
+            row=1,
+            count=start_column + sheet.width,
+            limit=limits.max_columns,
+        )
+    pad: list[Cell] = [None] * start_column
+    merges = _header_merges(sheet)
+    values: list[Any]
+    for index, values in enumerate(_call(context, kind, sheet.iter_rows)):
+        if index >= limits.max_rows:
+            raise TooLarge("transfer.too_many_rows", sheet=label, limit=limits.max_rows)
+        row: Row = pad + [None if value == "" else value for value in values]
+        if merges and index < merges.last_row:
+            merges.fill(index, row)
+        yield row
+
+
+class _HeaderMerges:
+    """Merged ranges that start in the header area; their value is spread across the range."""
+
+    def __init__(self, ranges: list[Merge]) -> None:
+        self.ranges = ranges
+        self.values: dict[Merge, Cell] = {}
+        self.last_row = max(end[0] for _, end in ranges) + 1
+
+    def fill(self, index: int, row: Row) -> None:
+        for merge in self.ranges:
+            (top, left), (bottom, right) = merge
+            if not top <= index <= bottom:
+                continue
+            if len(row) <= right:
+                row.extend([None] * (right + 1 - len(row)))
+            if index == top:
+                self.values[merge] = row[left]
+            value = self.values.get(merge)
+            for column in range(left, right + 1):
+                if row[column] is None:
+                    row[column] = value
+
+
+def _header_merges(sheet: CalamineSheet) -> _HeaderMerges | None:
+    """Merged ranges near the top, if calamine reports them; absolute, like our padded rows."""
+    try:
+        ranges = sheet.merged_cell_ranges or []
+    except Exception:  # not every format exposes merges; then nothing is spread
+        return None
+    first_row = sheet.start[0] if sheet.start and sheet.height else 0
+    header = [
+        ((top, left), (bottom, right))
+        for (top, left), (bottom, right) in ranges
+        if top < first_row + HEADER_AREA_ROWS and right - left < 1_000 and bottom - top < 100
+    ]
+    return _HeaderMerges(header) if header else None
+
+
+def column_letters(number: int) -> str:
+    """1 → A, 27 → AA: the column name a spreadsheet user sees."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
