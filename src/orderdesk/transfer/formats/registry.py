@@ -1,4 +1,13 @@
 """Imports every reader module so their `@reader` registrations run."""
 
-from orderdesk.transfer.formats import delimited, fixedwidth, jsonl, xml  # noqa: F401  (text)
-from orderdesk.transfer.formats import archive, doc, docx, pdf, spreadsheet  # noqa: F401
+from orderdesk.transfer.formats import (  # noqa: F401  (imported for their registrations)
+    archive,
+    delimited,
+    doc,
+    docx,
+    fixedwidth,
+    jsonl,
+    pdf,
+    spreadsheet,
+    xml,
+)
