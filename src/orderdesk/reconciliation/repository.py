@@ -106,7 +106,8 @@ async def load_side(
         Order.order_type_id == type_id
     )
     for name, value in side.where.items():
-        stmt = stmt.where(_column(name) == value)
+        column = _column(name)
+        stmt = stmt.where(column.in_(value) if isinstance(value, list) else column == value)
     if unit_id is not None:
         stmt = stmt.where(Order.unit_id == unit_id)
     if spec.time_field.startswith("order."):

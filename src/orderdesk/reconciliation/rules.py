@@ -26,7 +26,9 @@ class SideSpec(StrictModel):
     """The orders of one source: an order type, narrowed by attribute values."""
 
     order_type: Code
-    where: dict[FieldRef, FilterValue] = Field(default_factory=dict, max_length=10)
+    where: dict[FieldRef, FilterValue | list[FilterValue]] = Field(
+        default_factory=dict, max_length=10
+    )
     label: LocalizedText | None = None
 
 
