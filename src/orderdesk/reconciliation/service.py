@@ -44,7 +44,7 @@ async def create_rule(
         session,
         {
             "code": data.code,
-            "name": data.name,
+            "name": data.name.model_dump(),
             "spec": data.spec.model_dump(mode="json"),
             "active": data.active,
         },
