@@ -50,7 +50,8 @@ def to_records(rows: Iterable[Sequence[Any]]) -> Loaded:
         else:
             micros = (at - EPOCH) // MICRO
             out.records.append(Record(order_id, keys, micros, int(amount * MONEY_SCALE)))
-            out.info[order_id] = Info(number, KEY_SEPARATOR.join(keys)[:300], at, amount)
+            shown = KEY_SEPARATOR.join(str(value).strip() for value in raw_keys)
+            out.info[order_id] = Info(number, shown[:300], at, amount)
     return out
 
 
