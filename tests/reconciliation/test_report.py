@@ -73,7 +73,8 @@ async def test_xlsx_report_has_headers_numbers_and_text_cells(
 ) -> None:
     await _mismatched_day(container)
     finished = await run(container, client, admin_headers)
-    url = f"/api/v1/reconciliations/{finished['id']}/report?format=xlsx&lang=ru&status=amount_mismatch"
+    query = "format=xlsx&lang=ru&status=amount_mismatch"
+    url = f"/api/v1/reconciliations/{finished['id']}/report?{query}"
     response = await _report(client, admin_headers, url)
     path = tmp_path / "report.xlsx"
     path.write_bytes(response.content)
