@@ -84,3 +84,27 @@ async def test_xlsx_report_has_headers_numbers_and_text_cells(
     assert len(rows) == 1
     assert rows[0][1] == "Расхождение суммы"
     assert float(rows[0][8]) == pytest.approx(49.5)
+
+
+async def test_a_report_longer_than_one_read_batch_keeps_every_line_in_key_order(
+    container: Container,
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from orderdesk.reconciliation import repository
+
+    for machine, at in [("VM-2", "10:00:00"), ("VM-1", "10:00:00"), ("VM-1", "09:00:00")]:
+        await sale(container, "machine", machine, at, "10.00")
+    await sale(container, "payment", "VM-3", "08:00:00", "10.00")
+    finished = await run(container, client, admin_headers)
+    monkeypatch.setattr(repository, "BATCH", 1)
+    url = f"/api/v1/reconciliations/{finished['id']}/report?lang=en"
+    response = await _report(client, admin_headers, url)
+    _, *rows = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
+    assert [(row[0], row[3][11:] or row[6][11:]) for row in rows] == [
+        ("VM-1", "06:00:00"),
+        ("VM-1", "07:00:00"),
+        ("VM-2", "07:00:00"),
+        ("VM-3", "05:00:00"),
+    ]

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, delete, insert, select, update
+from sqlalchemy import ColumnElement, Table, delete, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orderdesk.core.pagination import Page, PageRequest, finish_page, paginate_statement
@@ -203,14 +203,24 @@ async def list_matches(
 async def report_rows(
     session: AsyncSession, *, run_id: int, statuses: Sequence[str]
 ) -> AsyncIterator[dict[str, Any]]:
-    """A side's rows for the report (B rows only when they have no A counterpart)."""
-    stmt = (
+    """A side's rows for the report (B rows only when they have no A counterpart).
+
+    Read in keyset batches, not through a server-side cursor: PostgreSQL read sessions run in
+    autocommit, where cursors cannot live, and memory stays bounded either way.
+    """
+    base = (
         select(*MATCH_COLUMNS)
         .where(M.run_id == run_id, M.status.in_(statuses))
         .where((M.side == "A") | M.counterpart_id.is_(None))
         .order_by(M.key, M.at, M.id)
-        .execution_options(yield_per=BATCH)
+        .limit(BATCH)
     )
-    result = await session.stream(stmt)
-    async for row in result.mappings():
-        yield dict(row)
+    last: tuple[Any, ...] | None = None
+    while True:
+        stmt = base if last is None else base.where(tuple_(M.key, M.at, M.id) > last)
+        rows = await fetch_all(session, stmt)
+        for row in rows:
+            yield row
+        if len(rows) < BATCH:
+            return
+        last = (rows[-1]["key"], rows[-1]["at"], rows[-1]["id"])
