@@ -142,6 +142,14 @@ def _match_group(a: list[Record], b: list[Record], tolerance: Tolerance, out: _O
 def _level(level: list[Edge], agree: bool, free_a: set[int], free_b: set[int], out: _Out) -> None:
     """Pairs of one rank: a record in more than one of them is a tie (ambiguous)."""
     live = [(x, y) for _, x, y in level if x.id in free_a and y.id in free_b]
+    xs = {x.id for x, _ in live}
+    ys = {y.id for _, y in live}
+    free_a -= xs
+    free_b -= ys
+    if len(xs) == len(ys) == len(live):  # disjoint pairs (the usual case): no tie
+        for x, y in live:
+            _pair(x, y, agree, out)
+        return
     deg_a: Counter[int] = Counter(x.id for x, _ in live)
     deg_b: Counter[int] = Counter(y.id for _, y in live)
     for x, y in live:
@@ -150,9 +158,6 @@ def _level(level: list[Edge], agree: bool, free_a: set[int], free_b: set[int], o
         else:
             out.a[x.id] = Outcome("A", x.id, Status.ambiguous, candidates=deg_a[x.id])
             out.b[y.id] = Outcome("B", y.id, Status.ambiguous, candidates=deg_b[y.id])
-    for x, y in live:
-        free_a.discard(x.id)
-        free_b.discard(y.id)
 
 
 def _candidates(a: list[Record], b: list[Record], tolerance: Tolerance) -> list[Edge]:
