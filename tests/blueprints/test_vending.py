@@ -141,3 +141,21 @@ def test_the_same_seed_writes_the_same_files(tmp_path: Path) -> None:
     for a, b in zip(first, second, strict=True):
         if a.suffix == ".csv":
             assert a.read_bytes() == b.read_bytes()
+
+
+def test_demo_command_writes_sample_files_and_loads_the_rules(tmp_path: Path) -> None:
+    from tests.test_cli import Cli
+
+    cli = Cli(tmp_path)
+    result = cli(
+        "demo", "--blueprint", "vending", "--items", "12", "--orders", "0",
+        "--sample-files", str(tmp_path / "samples"),
+    )  # fmt: skip
+    refused = cli("demo", "--blueprint", "shop", "--sample-files", str(tmp_path / "other"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "acquiring.xlsx" in result.stdout
+    assert "demo 'vending' loaded" in result.stdout
+    assert (tmp_path / "samples" / "fiscal_receipts.csv").stat().st_size > 1000
+    assert refused.returncode == 2
+    assert "only the vending blueprint" in refused.stdout
+    assert not (tmp_path / "other").exists()
