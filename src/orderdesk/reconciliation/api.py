@@ -117,9 +117,12 @@ async def download_report(
     if format == "csv":
         chunks = report.csv_chunks(rows(), lang)
         return StreamingResponse(chunks, media_type="text/csv; charset=utf-8", headers=headers)
-    lines = [report.line(row, lang) async for row in rows()]
     path = Path(await asyncio.to_thread(report.xlsx_path))
-    await asyncio.to_thread(report.write_xlsx, path, lines, lang)
+    try:
+        await report.write_xlsx(path, rows(), lang)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     return FileResponse(
         path, media_type=XLSX, headers=headers, background=BackgroundTask(path.unlink, True)
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import tempfile
@@ -23,6 +24,7 @@ COLUMNS = (
 AMOUNTS = frozenset({"amount_a", "amount_b", "difference"})
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 CSV_BATCH = 500
+XLSX_BATCH = 2000
 
 
 def headers(lang: Lang) -> list[str]:
@@ -82,23 +84,45 @@ async def csv_chunks(rows: AsyncIterator[dict[str, Any]], lang: Lang) -> AsyncIt
     yield buffer.getvalue().encode()
 
 
-def write_xlsx(path: Path, lines: Iterable[dict[str, Any]], lang: Lang) -> None:
-    """An XLSX file in constant memory; text is written as text, never as a formula."""
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    try:
-        sheet = book.add_worksheet(t("reconciliation.sheet", lang)[:31])
-        bold = book.add_format({"bold": True})
-        money = book.add_format({"num_format": "#,##0.00"})
-        stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-        sheet.write_row(0, 0, headers(lang), bold)
-        for r, values in enumerate(lines, 1):
+class XlsxReport:
+    """An XLSX report written row by row in constant memory; text is never a formula."""
+
+    def __init__(self, path: Path, lang: Lang) -> None:
+        self.lang = lang
+        self.book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+        self.sheet = self.book.add_worksheet(t("reconciliation.sheet", lang)[:31])
+        self.money = self.book.add_format({"num_format": "#,##0.00"})
+        self.stamp = self.book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        self.sheet.write_row(0, 0, headers(lang), self.book.add_format({"bold": True}))
+        self.sheet.freeze_panes(1, 0)
+        self.sheet.set_column(0, 0, 18)
+        self.sheet.set_column(1, len(COLUMNS) - 1, 16)
+        self.rows = 0
+
+    def add(self, lines: Iterable[dict[str, Any]]) -> None:
+        for values in lines:
+            self.rows += 1
             for c, column in enumerate(COLUMNS):
-                _cell(sheet, r, c, values[column], money if column in AMOUNTS else None, stamp)
-        sheet.freeze_panes(1, 0)
-        sheet.set_column(0, 0, 18)
-        sheet.set_column(1, len(COLUMNS) - 1, 16)
+                money = self.money if column in AMOUNTS else None
+                _cell(self.sheet, self.rows, c, values[column], money, self.stamp)
+
+    def close(self) -> None:
+        self.book.close()
+
+
+async def write_xlsx(path: Path, rows: AsyncIterator[dict[str, Any]], lang: Lang) -> None:
+    """Write the report in batches, off the event loop, holding one batch in memory."""
+    report = await asyncio.to_thread(XlsxReport, path, lang)
+    try:
+        batch: list[dict[str, Any]] = []
+        async for row in rows:
+            batch.append(line(row, lang))
+            if len(batch) >= XLSX_BATCH:
+                await asyncio.to_thread(report.add, batch)
+                batch = []
+        await asyncio.to_thread(report.add, batch)
     finally:
-        book.close()
+        await asyncio.to_thread(report.close)
 
 
 def _cell(sheet: Any, r: int, c: int, value: Any, money: Any, stamp: Any) -> None:
