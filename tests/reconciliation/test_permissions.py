@@ -54,6 +54,11 @@ async def test_staff_reconcile_only_their_units_orders_and_see_only_their_runs(
     assert len(await matches(client, admin_headers, everything["id"])) == 4
     listed = await client.get("/api/v1/reconciliations", headers=south_staff)
     assert listed.json()["items"] == []
+    url = f"/api/v1/reconciliation-matches?order_id={ids['north_a']}"
+    mine = (await client.get(url, headers=north_staff)).json()
+    theirs = (await client.get(url, headers=south_staff)).json()
+    assert [m["run_id"] for m in mine] == [finished["id"]]
+    assert theirs == []
 
 
 async def test_customers_may_not_reconcile_or_read_rules(

@@ -89,6 +89,12 @@ async def test_running_the_same_period_again_replaces_the_result(
     assert rows[late_payment]["counterpart_id"] == ids["a_late"]
     listed = await client.get("/api/v1/reconciliations", headers=admin_headers)
     assert [r["id"] for r in listed.json()["items"]] == [first["id"]]
+    of_order = await client.get(
+        f"/api/v1/reconciliation-matches?order_id={ids['a_late']}", headers=admin_headers
+    )
+    assert [(m["rule"], m["status"]) for m in of_order.json()] == [
+        ("machine_vs_payment", "matched")
+    ]
 
 
 async def test_a_record_outside_the_period_is_reported_only_with_its_partner_inside(

@@ -23,6 +23,7 @@ from orderdesk.reconciliation.schemas import (
     ALL_STATUSES,
     MISMATCH_STATUSES,
     MatchOut,
+    OrderMatchOut,
     RuleOut,
     RunCreate,
     RunOut,
@@ -85,6 +86,16 @@ async def list_matches(
         session=session, principal=principal, run_id=run_id, page=page, status=status, side=side
     )
     return json_response(result.as_dict())
+
+
+@router.get(
+    "/reconciliation-matches",
+    response_model=list[OrderMatchOut],
+    summary="One order's status in each run, newest first",
+)
+async def order_matches(order_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
+    rows = await service.order_matches(session=session, principal=principal, order_id=order_id)
+    return json_response(rows)
 
 
 @router.get(

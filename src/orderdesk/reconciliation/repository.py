@@ -200,6 +200,27 @@ async def list_matches(
     return finish_page(await fetch_all(session, stmt), page, key)
 
 
+async def matches_of_order(
+    session: AsyncSession, *, order_id: int, scope: Sequence[ColumnElement[bool]] = ()
+) -> list[dict[str, Any]]:
+    """An order's rows in every run, newest run first, with the rule and the period."""
+    stmt = (
+        select(
+            *MATCH_COLUMNS,
+            ReconciliationRun.id.label("run_id"),
+            ReconciliationRule.code.label("rule"),
+            ReconciliationRun.period_from,
+            ReconciliationRun.period_to,
+        )
+        .join(ReconciliationRun, ReconciliationRun.id == M.run_id)
+        .join(ReconciliationRule, ReconciliationRule.id == ReconciliationRun.rule_id)
+        .where(M.order_id == order_id, *scope)
+        .order_by(ReconciliationRun.updated_at.desc(), M.id.desc())
+        .limit(100)
+    )
+    return await fetch_all(session, stmt)
+
+
 async def report_rows(
     session: AsyncSession, *, run_id: int, statuses: Sequence[str]
 ) -> AsyncIterator[dict[str, Any]]:

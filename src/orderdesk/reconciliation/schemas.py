@@ -65,3 +65,10 @@ class MatchOut(BaseModel):
     time_delta_ms: int | None
     amount_delta: Decimal | None
     candidates: int
+
+
+class OrderMatchOut(MatchOut):
+    run_id: int
+    rule: str
+    period_from: datetime
+    period_to: datetime

@@ -169,6 +169,14 @@ async def list_matches(
     return await repo.list_matches(session, run_id=run_id, page=page, status=status, side=side)
 
 
+async def order_matches(
+    *, session: AsyncSession, principal: Principal, order_id: int
+) -> list[dict[str, Any]]:
+    """An order's status in each run the principal may see, the newest run first."""
+    _ensure_reconciler(principal)
+    return await repo.matches_of_order(session, order_id=order_id, scope=_scope(principal))
+
+
 async def execute_run(session: AsyncSession, run_id: int, progress: Progress) -> dict[str, Any]:
     """Load both sides, match them off the event loop, replace the run's matches."""
     run = await repo.get_run(session, run_id)
