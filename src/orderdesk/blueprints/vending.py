@@ -194,7 +194,7 @@ def make_orders(
         sales += len(batch)
         records.extend(
             (record, unit_id, product)
-            for record, (unit_id, product) in _records(rng, batch, world, sales == len(batch))
+            for record, (unit_id, product) in _records(rng, batch, sales == len(batch))
         )
     del records[count:]  # the last sale's remaining records: a few, not a gap in the data
     drafts = []
@@ -231,7 +231,7 @@ def _sales(
 
 
 def _records(
-    rng: random.Random, batch: list[tuple[Sale, int, int]], world: World, showcase: bool
+    rng: random.Random, batch: list[tuple[Sale, int, int]], showcase: bool
 ) -> list[tuple[SourceRecord, tuple[int, int]]]:
     where = {sale.number: (unit_id, product) for sale, unit_id, product in batch}
     sales = [sale for sale, _, _ in batch]
