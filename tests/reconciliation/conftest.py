@@ -82,7 +82,7 @@ async def run(
     finished = await client.get(f"/api/v1/reconciliations/{started.json()['id']}", headers=headers)
     assert finished.status_code == 200, finished.text
     body: dict[str, Any] = finished.json()
-    assert body["status"] == "succeeded", body
+    assert body["status"] == "succeeded", f"job {body['job_id']}: {body['error']}"
     return body
 
 
