@@ -87,7 +87,9 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes")] = 1,
     demo: Annotated[
         str | None,
-        typer.Option(help="Load a demo blueprint (shop, facilities) into an empty database"),
+        typer.Option(
+            help="Load a demo blueprint (shop, facilities, vending) into an empty database"
+        ),
     ] = None,
 ) -> None:
     """Run the HTTP service; in development the database is migrated automatically."""
@@ -320,13 +322,20 @@ def users_approve(user: Annotated[str, typer.Argument(help="Username or id")]) -
 
 @app.command()
 def demo(
-    blueprint: Annotated[str, typer.Option(help="shop or facilities")] = "shop",
+    blueprint: Annotated[str, typer.Option(help="shop, facilities or vending")] = "shop",
     items: Annotated[int, typer.Option(min=0, max=100_000, help="Catalog size")] = 1000,
     orders: Annotated[int, typer.Option(min=0, max=1_000_000, help="Orders over 90 days")] = 10_000,
     seed: Annotated[int, typer.Option(help="Random seed")] = 1,
+    sample_files: Annotated[
+        Path | None,
+        typer.Option(help="vending: also write sample source files (CSV, XLSX) to this folder"),
+    ] = None,
 ) -> None:
     """Load a blueprint's types, workflows and demo data into an empty database."""
     from orderdesk.db import migrate as m
+
+    if sample_files is not None:
+        _write_sample_files(blueprint, sample_files, seed)
 
     async def work(container: Container) -> None:
         if not container.settings.is_production:
@@ -334,6 +343,16 @@ def demo(
         await _load_demo(container, blueprint, items=items, orders=orders, seed=seed)
 
     _run(work)
+
+
+def _write_sample_files(blueprint: str, directory: Path, seed: int) -> None:
+    from orderdesk.blueprints.vending_files import write_sample_files
+
+    if blueprint != "vending":
+        console.print("[red]--sample-files: only the vending blueprint has sample files.[/red]")
+        raise typer.Exit(2)
+    for path in write_sample_files(directory, seed=seed):
+        console.print(f"sample file: {path}")
 
 
 @app.command()

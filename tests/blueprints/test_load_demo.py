@@ -26,8 +26,8 @@ NAMES = sorted(BLUEPRINTS)
 
 
 async def test_unknown_blueprint_raises_naming_the_known_ones(container: Container) -> None:
-    with pytest.raises(ValueError, match="facilities, shop"):
-        await load_demo(container, "vending")
+    with pytest.raises(ValueError, match="facilities, shop, vending"):
+        await load_demo(container, "pharmacy")
 
 
 async def test_loading_twice_returns_none_and_adds_nothing(container: Container) -> None:
@@ -204,7 +204,7 @@ async def test_demo_numbers_are_unique_and_counters_hold_the_last(
     periods = Counter(number[3:7] if name == "shop" else "" for number in numbers)
     assert len(set(numbers)) == len(numbers)
     assert {c["period"]: c["value"] for c in demo.counters} == periods
-    prefix = "FL-" if name == "shop" else "З-"
+    prefix = {"shop": "FL-", "facilities": "З-", "vending": "ПРД-"}[name]
     assert all(number.startswith(prefix) for number in numbers)
 
 

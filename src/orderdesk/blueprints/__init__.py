@@ -10,9 +10,12 @@ from orderdesk.blueprints.base import DEMO_PASSWORD, Blueprint
 from orderdesk.blueprints.facilities import FACILITIES
 from orderdesk.blueprints.loader import load
 from orderdesk.blueprints.shop import SHOP
+from orderdesk.blueprints.vending import VENDING
 from orderdesk.container import Container
 
-BLUEPRINTS: dict[str, Blueprint] = {blueprint.name: blueprint for blueprint in (SHOP, FACILITIES)}
+BLUEPRINTS: dict[str, Blueprint] = {
+    blueprint.name: blueprint for blueprint in (SHOP, FACILITIES, VENDING)
+}
 
 __all__ = ["BLUEPRINTS", "DEMO_PASSWORD", "Blueprint", "get_blueprint", "load_demo"]
 

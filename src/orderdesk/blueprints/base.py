@@ -13,6 +13,7 @@ from typing import Any, Literal
 from orderdesk.catalog.schemas import ItemTypeCreate
 from orderdesk.orders.schemas import Channel, OrderTypeCreate
 from orderdesk.orders.workflow import find_transition
+from orderdesk.reconciliation.rules import RuleCreate
 from orderdesk.units.schemas import UnitCreate
 
 ActorKind = Literal["customer", "staff", "manager"]
@@ -105,6 +106,11 @@ class World:
 
 ItemMaker = Callable[[random.Random, Refs, int, datetime], list[dict[str, Any]]]
 OrderMaker = Callable[[random.Random, World, Customer, datetime], OrderDraft]
+# All orders at once, oldest first, for blueprints whose orders come in related groups.
+OrdersMaker = Callable[
+    [random.Random, World, Sequence[Customer], int, datetime],
+    list[tuple[Customer, OrderDraft, datetime]],
+]
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,8 @@ class Blueprint:
     make_items: ItemMaker
     make_order: OrderMaker
     unit_weights: Sequence[float] = ()
+    make_orders: OrdersMaker | None = None
+    reconciliation_rules: Sequence[RuleCreate] = ()
 
 
 def walk(

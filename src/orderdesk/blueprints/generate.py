@@ -136,6 +136,10 @@ def generate_orders(
     out = Generated()
     if not world.items or not customers:
         return out
+    if blueprint.make_orders is not None:
+        for customer, draft, at in blueprint.make_orders(rng, world, customers, count, now):
+            _add_order(rng, out, blueprint, world, actors, customer, draft, at, now, {})
+        return out
     pick = _CustomerPicker(rng, customers)
     # (customer, item) → when its active request ended (None: it is still active)
     busy: dict[tuple[int, int], datetime | None] = {}

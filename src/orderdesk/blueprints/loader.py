@@ -34,6 +34,7 @@ from orderdesk.core.permissions import Principal
 from orderdesk.db.types import utcnow
 from orderdesk.orders import types_service
 from orderdesk.orders.models import Order, OrderCounter, OrderEvent, OrderLine, OrderType
+from orderdesk.reconciliation import service as reconciliation
 from orderdesk.units import service as units_service
 from orderdesk.units.models import Unit
 
@@ -150,6 +151,8 @@ async def define(session: AsyncSession, blueprint: Blueprint) -> Refs:
         )
         order_types[row["code"]] = row
     check_steps(blueprint, order_types)
+    for rule in blueprint.reconciliation_rules:
+        await reconciliation.create_rule(session=session, principal=system, data=rule)
     return Refs(units, item_types, categories, order_types)
 
 

@@ -9,6 +9,11 @@ from orderdesk.files.models import Attachment
 from orderdesk.jobs.models import Job
 from orderdesk.orders.models import Order, OrderCounter, OrderEvent, OrderLine, OrderType
 from orderdesk.realtime.models import OutboxEvent
+from orderdesk.reconciliation.models import (
+    ReconciliationMatch,
+    ReconciliationRule,
+    ReconciliationRun,
+)
 from orderdesk.units.models import Unit
 
 __all__ = [
@@ -28,6 +33,9 @@ __all__ = [
     "OrderLine",
     "OrderType",
     "OutboxEvent",
+    "ReconciliationMatch",
+    "ReconciliationRule",
+    "ReconciliationRun",
     "RefreshToken",
     "Unit",
     "User",

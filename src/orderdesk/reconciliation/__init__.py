@@ -1,0 +1,1 @@
+"""Reconciliation: pair records of two sources by keys, a time window and amounts."""
