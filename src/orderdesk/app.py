@@ -117,6 +117,7 @@ def _mount_routers(app: FastAPI) -> None:
     from orderdesk.ops.api import router as ops_router
     from orderdesk.orders.api import router as orders_router
     from orderdesk.realtime.ws import websocket_endpoint
+    from orderdesk.transfer.export.api import router as export_router
     from orderdesk.units.api import router as units_router
 
     _add_routes(app, ops_router, "")
@@ -130,6 +131,7 @@ def _mount_routers(app: FastAPI) -> None:
         files_router,
         audit_router,
         jobs_router,
+        export_router,
     ):
         _add_routes(app, router, API_PREFIX)
 

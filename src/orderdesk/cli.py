@@ -333,6 +333,15 @@ def demo(
     _run(work)
 
 
+def _export_command() -> None:
+    from orderdesk.transfer.export.cli import export_command
+
+    app.command("export")(export_command)
+
+
+_export_command()
+
+
 @app.command()
 def openapi(
     output: Annotated[
