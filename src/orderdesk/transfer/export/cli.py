@@ -108,4 +108,4 @@ def export_command(
         details = "; ".join(f"{e['field']}: {e['message']}" for e in body.get("errors", []))
         console.print(f"[red]{body.get('detail') or body['title']} {details}[/red]")
         raise typer.Exit(2) from exc
-    console.print(f"{rows} rows → {output}")
+    Console().print(f"{rows} rows → {output}")

@@ -82,12 +82,34 @@ class PdfWriter:
         pdf.set_auto_page_break(False)
         pdf.set_margins(10, 10, 10)
         self._glyphs = set(getattr(pdf.fonts[FAMILY.lower()], "cmap", ()))
-        total = sum(c.width for c in columns)
-        usable = pdf.w - pdf.l_margin - pdf.r_margin
-        self._widths = [usable * c.width / total for c in columns]
         self._align = ["R" if c.kind in RIGHT_ALIGNED else "L" for c in columns]
         self._labels = [self._clean(c.label(options.lang)) for c in columns]
+        self._widths = self._column_widths()
         self._count = 0
+
+    def _column_widths(self) -> list[float]:
+        """Widths by the columns' weights, widened so that every header label fits if it can."""
+        pdf = self._pdf
+        usable = pdf.w - pdf.l_margin - pdf.r_margin
+        pdf.set_font(FAMILY, "B", FONT_SIZE)
+        needed = [pdf.get_string_width(label) + 2 * pdf.c_margin + 0.5 for label in self._labels]
+        weights = [c.width for c in self._columns]
+        widths = [usable * w / sum(weights) for w in weights]
+        if sum(needed) > usable:
+            return widths
+        for _ in range(len(widths)):
+            short = [i for i, (w, n) in enumerate(zip(widths, needed, strict=True)) if w < n]
+            if not short:
+                break
+            lacking = sum(needed[i] - widths[i] for i in short)
+            for i in short:
+                widths[i] = needed[i]
+            # The wider columns give up the room in proportion to what they have to spare.
+            spare = {i: widths[i] - needed[i] for i in range(len(widths)) if i not in short}
+            total_spare = sum(spare.values())
+            for i, room in spare.items():
+                widths[i] -= lacking * room / total_spare
+        return widths
 
     def _clean(self, text: str) -> str:
         """One line, with characters the font lacks shown as `?` (instead of blanks)."""
