@@ -224,7 +224,8 @@ async def test_long_pdf_repeats_the_header_and_numbers_every_page(
     assert len(reader.pages) >= 2
     for number, page in enumerate(reader.pages, start=1):
         text = page.extract_text()
-        assert "SKU" in text and "Name" in text
+        assert "SKU" in text
+        assert "Name" in text
         assert f"Page {number} of {len(reader.pages)}" in text
 
 
