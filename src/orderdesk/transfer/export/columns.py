@@ -16,8 +16,19 @@ from orderdesk.core.i18n import t
 from orderdesk.transfer.messages_export import COLUMN_LABELS
 
 Kind = Literal["text", "int", "decimal", "datetime", "date", "bool", "list"]
-Formatter = Callable[[Any], Any]
 RowFunction = Callable[[Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Inline:
+    """A formatter written into the row function: `template` uses `{x}` for the raw value and
+    `v` for it once bound (`(v := {x})`); `names` are the globals the template refers to."""
+
+    template: str
+    names: tuple[tuple[str, Any], ...] = ()
+
+
+Formatter = Callable[[Any], Any] | Inline
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +40,8 @@ class Column:
     labels: dict[str, str]
     width: float = 1.0  # relative width in PDF and XLSX
     in_pdf: bool = False  # part of the PDF's default (readable) column set
+    # Database columns hold their kind's Python type or None; attribute JSON may hold anything.
+    typed: bool = True
 
     def label(self, lang: str) -> str:
         return self.labels.get(lang) or self.labels.get("en") or self.key
@@ -116,12 +129,14 @@ def attribute_columns(schemas: Sequence[list[dict[str, Any]]], position: int) ->
             known = found.get(name)
             if known is not None:
                 if known.kind != kind:
-                    found[name] = Column(known.key, "text", known.source, known.labels, 1.2)
+                    found[name] = Column(
+                        known.key, "text", known.source, known.labels, 1.2, typed=False
+                    )
                 continue
             labels = {k: str(v) for k, v in (spec.get("label") or {}).items()}
             # `_E` is an empty dict: a row whose attributes are NULL has no values.
             source = f"(r[{position}] or _E).get({name!r})"
-            found[name] = Column(f"attr.{name}", kind, source, labels, 1.2)
+            found[name] = Column(f"attr.{name}", kind, source, labels, 1.2, typed=False)
     return list(found.values())
 
 
@@ -159,7 +174,10 @@ def compile_row(
     parts = []
     for i, (column, formatter) in enumerate(zip(columns, formatters, strict=True)):
         expr = column.source
-        if formatter is not None:
+        if isinstance(formatter, Inline):
+            env.update(formatter.names)
+            expr = formatter.template.format(x=expr)
+        elif formatter is not None:
             env[f"_f{i}"] = formatter
             expr = f"_f{i}({expr})"
         parts.append(f"{keys[i]!r}: {expr}" if keys is not None else expr)

@@ -32,10 +32,14 @@ def needs_escape(text: str) -> bool:
     return text[:1] == "'" and needs_escape(text[1:])
 
 
+# First characters of every text escape_cell may change.
+TRIGGERS = FORMULA_STARTS | frozenset(_SKIPPED) | {"'"}
+
+
 def escape_cell(text: str) -> str:
     """The text as a spreadsheet shows it, never as a formula it would run."""
-    if text and (text[0] in FORMULA_STARTS or text[0] in _SKIPPED or text[0] == "'"):
-        return "'" + text if needs_escape(text) else text
+    if text[:1] in TRIGGERS and needs_escape(text):
+        return "'" + text
     return text
 
 

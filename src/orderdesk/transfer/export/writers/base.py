@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, Protocol
 
 from orderdesk.core.http import decimal_text
+from orderdesk.transfer.export.columns import Inline
 
 HeaderMode = Literal["keys", "labels"]
 
@@ -39,12 +40,21 @@ class Writer(Protocol):
 
 
 def as_decimal_text(value: Any) -> str | None:
-    """Decimals as `1234.50` (database values) or as stored (attribute values are text)."""
+    """Decimals as `1234.50` (database values) or as stored (attribute values are text).
+
+    The same text as `core.http.decimal_text` (at least two places, more only when they carry
+    digits), from the decimal's string: several times faster, and exports call it per cell.
+    """
     if value is None:
         return None
-    if isinstance(value, Decimal):
+    if value.__class__ is not Decimal:
+        return str(value)
+    text = str(value)
+    if "E" in text:
         return decimal_text(value)
-    return str(value)
+    whole, _, places = text.partition(".")
+    places = places.rstrip("0")
+    return f"{whole}.{places:0<2}"
 
 
 def as_decimal_comma(value: Any) -> str | None:
@@ -84,3 +94,14 @@ def to_decimal(value: Any) -> Decimal | None:
         return Decimal(str(value))
     except (InvalidOperation, ValueError):
         return None
+
+
+# Inline variants (see columns.Inline): missing values and datetimes cost no function call.
+ISO = Inline(
+    "(None if (v := {x}) is None else v.isoformat() if v.__class__ is _datetime else _iso(v))",
+    (("_datetime", datetime), ("_iso", as_iso)),
+)
+DECIMAL = Inline("(None if (v := {x}) is None else _dec(v))", (("_dec", as_decimal_text),))
+DECIMAL_COMMA = Inline(
+    "(None if (v := {x}) is None else _dec_comma(v))", (("_dec_comma", as_decimal_comma),)
+)

@@ -7,14 +7,14 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from orderdesk.transfer.export.columns import Column, Formatter, compile_row
-from orderdesk.transfer.export.sanitize import escape_cell
+from orderdesk.transfer.export.columns import Column, Formatter, Inline, compile_row
+from orderdesk.transfer.export.sanitize import TRIGGERS, escape_cell
 from orderdesk.transfer.export.writers.base import (
+    DECIMAL,
+    DECIMAL_COMMA,
+    ISO,
     WriterOptions,
     as_bool_text,
-    as_decimal_comma,
-    as_decimal_text,
-    as_iso,
     as_list_text,
 )
 
@@ -27,19 +27,33 @@ def _text(value: Any) -> str | None:
     return escape_cell(value if value.__class__ is str else str(value))
 
 
+# Most texts start with a letter or digit: they pass without a function call.
+_STARTS = tuple(TRIGGERS)
+TEXT = Inline(
+    "(v if (v := {x}).__class__ is _str and not v.startswith(_STARTS) else _text(v))",
+    (("_str", str), ("_STARTS", _STARTS), ("_text", _text)),
+)
+# A database text column holds str or None: one check fewer.
+TYPED_TEXT = Inline(
+    "(v if (v := {x}) is None or not v.startswith(_STARTS) else _text(v))",
+    (("_STARTS", _STARTS), ("_text", _text)),
+)
+
+
 def _list(value: Any) -> str | None:
     text = as_list_text(value)
     return None if text is None else escape_cell(text)
 
 
-def formatter(kind: str, options: WriterOptions) -> Formatter | None:
+def formatter(column: Column, options: WriterOptions) -> Formatter | None:
     """None where the csv module writes the value as it is (ints; None as empty)."""
+    kind = column.kind
     if kind == "text":
-        return _text
+        return TYPED_TEXT if column.typed else TEXT
     if kind == "decimal":
-        return as_decimal_comma if options.decimal_comma else as_decimal_text
+        return DECIMAL_COMMA if options.decimal_comma else DECIMAL
     if kind in ("datetime", "date"):
-        return as_iso
+        return ISO
     if kind == "bool":
         return as_bool_text
     if kind == "list":
@@ -54,7 +68,7 @@ class CsvWriter:
         self._options = options
         self._buffer = io.StringIO()
         self._csv = csv.writer(self._buffer, delimiter=options.delimiter, lineterminator="\r\n")
-        self._row = compile_row(columns, [formatter(c.kind, options) for c in columns])
+        self._row = compile_row(columns, [formatter(c, options) for c in columns])
         names = [c.label(options.lang) if options.header == "labels" else c.key for c in columns]
         self._header = [escape_cell(name) for name in names]
 

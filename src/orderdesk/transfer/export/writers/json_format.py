@@ -8,12 +8,15 @@ from typing import Any
 import orjson
 
 from orderdesk.transfer.export.columns import Column, Formatter, compile_row
-from orderdesk.transfer.export.writers.base import WriterOptions, as_decimal_text
+from orderdesk.transfer.export.writers.base import DECIMAL, WriterOptions
 
 
 def formatter(kind: str) -> Formatter | None:
     """Decimals as strings (exact, as the REST API sends them); the rest as orjson does."""
-    return as_decimal_text if kind == "decimal" else None
+    return DECIMAL if kind == "decimal" else None
+
+
+_NEWLINE = orjson.OPT_APPEND_NEWLINE
 
 
 class JsonWriter:
@@ -33,13 +36,15 @@ class JsonWriter:
     def write(self, rows: Sequence[Any]) -> bytes:
         if not rows:
             return b""
-        dumps, row = orjson.dumps, self._row
-        encoded = [dumps(row(r), default=str) for r in rows]
+        row = self._row
         if self._lines:
-            return b"\n".join(encoded) + b"\n"
+            dumps = orjson.dumps
+            return b"".join([dumps(row(r), default=str, option=_NEWLINE) for r in rows])
+        # One orjson call per batch; the batch's own brackets are cut off.
+        body = orjson.dumps(list(map(row, rows)), default=str)[1:-1]
         lead = b"\n" if self._first else b",\n"
         self._first = False
-        return lead + b",\n".join(encoded)
+        return lead + body
 
     def finish(self) -> bytes:
         return b"" if self._lines else b"\n]\n"

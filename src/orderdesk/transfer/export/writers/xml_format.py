@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from orderdesk.transfer.export.columns import Column, Formatter, compile_row
+from orderdesk.transfer.export.columns import Column, Formatter, Inline, compile_row
 from orderdesk.transfer.export.writers.base import (
     WriterOptions,
     as_bool_text,
@@ -17,10 +17,13 @@ from orderdesk.transfer.export.writers.base import (
 
 # Characters XML 1.0 cannot carry at all; they are dropped.
 _INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def escape(text: str) -> str:
     """Text content: markup escaped, `\\r` kept as a reference (parsers would drop it)."""
+    if not _SPECIAL.search(text):
+        return text
     if _INVALID.search(text):
         text = _INVALID.sub("", text)
     return (
@@ -28,7 +31,7 @@ def escape(text: str) -> str:
     )
 
 
-_TEXT = {
+_TEXT: dict[str, Callable[[Any], str | None]] = {
     "decimal": as_decimal_text,
     "datetime": as_iso,
     "date": as_iso,
@@ -37,17 +40,24 @@ _TEXT = {
 }
 
 
-def element(key: str, kind: str) -> Formatter:
-    """`<key>value</key>`, or nothing for a missing value."""
-    opening, closing = f"<{key}>", f"</{key}>"
+def _renderer(kind: str) -> Callable[[Any], str]:
     to_text = _TEXT.get(kind, str)
 
     def render(value: Any) -> str:
-        if value is None:
-            return ""
-        return opening + escape(str(to_text(value))) + closing
+        return escape(value if value.__class__ is str else str(to_text(value)))
 
     return render
+
+
+_RENDERERS = {kind: _renderer(kind) for kind in ("text", "int", *_TEXT)}
+
+
+def element(key: str, kind: str) -> Formatter:
+    """`<key>value</key>`, or nothing for a missing value (written into the row function)."""
+    name = f"_x_{kind}"
+    opening, closing = repr(f"<{key}>"), repr(f"</{key}>")
+    template = f'("" if (v := {{x}}) is None else {opening} + {name}(v) + {closing})'
+    return Inline(template, ((name, _RENDERERS.get(kind, _RENDERERS["text"])),))
 
 
 class XmlWriter:
