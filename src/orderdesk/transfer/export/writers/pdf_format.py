@@ -146,6 +146,8 @@ class PdfWriter:
         pdf.set_font(FAMILY, "", FONT_SIZE)
 
     def start(self) -> bytes:
+        # fpdf2 restores the font in use before a page break once the header is drawn.
+        self._pdf.set_font(FAMILY, "", FONT_SIZE)
         self._pdf.add_page()
         return b""
 
