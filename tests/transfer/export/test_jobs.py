@@ -21,12 +21,12 @@ from tests.transfer.export.conftest import Shop
 async def wait_until_finished(
     client: httpx.AsyncClient, headers: dict[str, str], job_id: int
 ) -> dict[str, Any]:
-    for _ in range(400):
+    for _ in range(600):  # up to a minute: a loaded CI machine is slow to start workers
         response = await client.get(f"/api/v1/jobs/{job_id}", headers=headers)
         job: dict[str, Any] = response.json()
         if job["status"] in ("succeeded", "failed", "cancelled"):
             return job
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.1)
     raise AssertionError(f"job {job_id} did not finish: {job}")
 
 
