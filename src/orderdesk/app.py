@@ -118,6 +118,7 @@ def _mount_routers(app: FastAPI) -> None:
     from orderdesk.orders.api import router as orders_router
     from orderdesk.realtime.ws import websocket_endpoint
     from orderdesk.reconciliation.api import router as reconciliation_router
+    from orderdesk.transfer.export.api import router as export_router
     from orderdesk.units.api import router as units_router
 
     _add_routes(app, ops_router, "")
@@ -132,6 +133,7 @@ def _mount_routers(app: FastAPI) -> None:
         audit_router,
         jobs_router,
         reconciliation_router,
+        export_router,
     ):
         _add_routes(app, router, API_PREFIX)
 

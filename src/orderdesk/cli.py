@@ -355,6 +355,15 @@ def _write_sample_files(blueprint: str, directory: Path, seed: int) -> None:
         console.print(f"sample file: {path}")
 
 
+def _export_command() -> None:
+    from orderdesk.transfer.export.cli import export_command
+
+    app.command("export")(export_command)
+
+
+_export_command()
+
+
 @app.command()
 def openapi(
     output: Annotated[

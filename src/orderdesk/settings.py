@@ -111,6 +111,10 @@ class Settings(BaseSettings):
     ws_replay_limit: int = Field(500, ge=0, le=10_000)
     ws_replay_minutes: int = Field(60, ge=1, le=24 * 60)
     ws_max_topics: int = Field(100, ge=1, le=10_000)
+    # Exports (transfer/export/): XLSX and PDF above this many rows become background jobs.
+    export_sync_max_rows: int = Field(5_000, ge=0, le=1_000_000)
+    export_batch_rows: int = Field(2_000, ge=1, le=100_000)
+    export_pdf_max_rows: int = Field(20_000, ge=1, le=1_000_000)
 
     log_level: str = "INFO"
     log_format: str = ""  # "json" or "console"; empty: json in production, console otherwise

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import xlsxwriter  # type: ignore[import-untyped]
+import xlsxwriter
 
 from orderdesk.blueprints.vending_catalog import MODELS, PRODUCTS, UNITS
 from orderdesk.blueprints.vending_sales import Sale, SourceRecord, all_records

@@ -102,10 +102,8 @@ async def sku_taken(session: AsyncSession, sku: str, exclude_id: int | None = No
     return (await session.execute(stmt)).first() is not None
 
 
-async def list_items(
-    session: AsyncSession,
+def item_conditions(
     principal: Principal,
-    page: PageRequest,
     *,
     item_type_id: int | None = None,
     category_id: int | None = None,
@@ -117,7 +115,8 @@ async def list_items(
     created_from: datetime | None = None,
     created_to: datetime | None = None,
     q: str | None = None,
-) -> Page:
+) -> list[Any]:
+    """The WHERE clause of an item list (filters, search and the principal's scope)."""
     conds: list[Any] = [
         *item_scope(principal),
         *date_range(Item.created_at, created_from, created_to),
@@ -138,6 +137,13 @@ async def list_items(
         conds.append(Item.search_text.like(like_pattern(f"#{tag.strip()}#"), escape="\\"))
     if (found := search_clause(Item.search_text, q)) is not None:
         conds.append(found)
+    return conds
+
+
+async def list_items(
+    session: AsyncSession, principal: Principal, page: PageRequest, **filters: Any
+) -> Page:
+    conds = item_conditions(principal, **filters)
     stmt, key, _ = paginate_statement(
         select(*ITEM_COLUMNS).where(*conds), page, ITEM_SORTS, Item.id
     )

@@ -31,7 +31,11 @@ class JobKind:
 
 
 _KINDS: dict[str, JobKind] = {}
-BUILTIN_MODULES = ("orderdesk.jobs.builtin", "orderdesk.reconciliation.jobs")
+BUILTIN_MODULES = (
+    "orderdesk.jobs.builtin",
+    "orderdesk.reconciliation.jobs",
+    "orderdesk.transfer.export.jobs",
+)
 
 
 def job_kind(

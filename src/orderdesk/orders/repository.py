@@ -145,10 +145,8 @@ async def get_line_objects(session: AsyncSession, order_id: int) -> list[OrderLi
     return list((await session.execute(stmt)).scalars())
 
 
-async def list_orders(
-    session: AsyncSession,
+def order_conditions(
     principal: Principal,
-    page: PageRequest,
     *,
     order_type_id: int | None = None,
     status: str | None = None,
@@ -163,8 +161,8 @@ async def list_orders(
     total_min: Decimal | None = None,
     total_max: Decimal | None = None,
     q: str | None = None,
-    include_total: bool = False,
-) -> Page:
+) -> list[Any]:
+    """The WHERE clause of an order list (filters, search and the principal's scope)."""
     conds: list[Any] = [
         *order_scope(principal),
         *date_range(Order.created_at, created_from, created_to),
@@ -186,6 +184,18 @@ async def list_orders(
         conds.append(Order.total <= total_max)
     if (found := search_clause(Order.search_text, q)) is not None:
         conds.append(found)
+    return conds
+
+
+async def list_orders(
+    session: AsyncSession,
+    principal: Principal,
+    page: PageRequest,
+    *,
+    include_total: bool = False,
+    **filters: Any,
+) -> Page:
+    conds = order_conditions(principal, **filters)
     stmt, key, _ = paginate_statement(
         select(*ORDER_COLUMNS).where(*conds), page, ORDER_SORTS, Order.id
     )

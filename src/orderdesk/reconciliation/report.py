@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-import xlsxwriter  # type: ignore[import-untyped]
+import xlsxwriter
 
 from orderdesk.core.i18n import t
 

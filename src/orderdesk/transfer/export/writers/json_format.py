@@ -1,0 +1,50 @@
+"""JSON (one array) and NDJSON (one object per line); keys are the column keys."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from orderdesk.transfer.export.columns import Column, Formatter, compile_row
+from orderdesk.transfer.export.writers.base import DECIMAL, WriterOptions
+
+
+def formatter(kind: str) -> Formatter | None:
+    """Decimals as strings (exact, as the REST API sends them); the rest as orjson does."""
+    return DECIMAL if kind == "decimal" else None
+
+
+_NEWLINE = orjson.OPT_APPEND_NEWLINE
+
+
+class JsonWriter:
+    blocking = False
+
+    def __init__(
+        self, columns: Sequence[Column], options: WriterOptions, *, lines: bool = False
+    ) -> None:
+        keys = [c.key for c in columns]
+        self._row = compile_row(columns, [formatter(c.kind) for c in columns], keys=keys)
+        self._lines = lines
+        self._first = True
+
+    def start(self) -> bytes:
+        return b"" if self._lines else b"["
+
+    def write(self, rows: Sequence[Any]) -> bytes:
+        if not rows:
+            return b""
+        row = self._row
+        if self._lines:
+            dumps = orjson.dumps
+            return b"".join([dumps(row(r), default=str, option=_NEWLINE) for r in rows])
+        # One orjson call per batch; the batch's own brackets are cut off.
+        body = orjson.dumps(list(map(row, rows)), default=str)[1:-1]
+        lead = b"\n" if self._first else b",\n"
+        self._first = False
+        return lead + body
+
+    def finish(self) -> bytes:
+        return b"" if self._lines else b"\n]\n"
