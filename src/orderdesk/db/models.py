@@ -9,6 +9,7 @@ from orderdesk.files.models import Attachment
 from orderdesk.jobs.models import Job
 from orderdesk.orders.models import Order, OrderCounter, OrderEvent, OrderLine, OrderType
 from orderdesk.realtime.models import OutboxEvent
+from orderdesk.transfer.importing.models import Import, ImportProfile
 from orderdesk.units.models import Unit
 
 __all__ = [
@@ -19,6 +20,8 @@ __all__ = [
     "Category",
     "FieldChange",
     "IdempotencyRecord",
+    "Import",
+    "ImportProfile",
     "Item",
     "Job",
     "ItemType",

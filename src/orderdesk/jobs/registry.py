@@ -31,7 +31,7 @@ class JobKind:
 
 
 _KINDS: dict[str, JobKind] = {}
-BUILTIN_MODULES = ("orderdesk.jobs.builtin",)
+BUILTIN_MODULES = ("orderdesk.jobs.builtin", "orderdesk.transfer.importing.jobs")
 
 
 def job_kind(
