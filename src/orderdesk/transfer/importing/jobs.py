@@ -57,7 +57,8 @@ class Tally:
             "updated": kept[1],
             "unchanged": kept[2],
             "skipped": self.skipped,
-            "rejected": self.log.count,
+            "rejected": self.log.rows,
+            "errors": self.log.count,
         }
 
 
@@ -161,17 +162,17 @@ async def _settle(
     headers: list[str],
 ) -> dict[str, Any]:
     options = plan.options
-    report: dict[str, Any] = {"rejected": tally.log.count, "first": tally.log.first}
+    report: dict[str, Any] = {"errors": tally.log.count, "first": tally.log.first}
     report_key = f"imports/{import_id}/report.ndjson" if tally.log.count else None
     if report_key:
         await tally.log.save(storage, report_key)
     failed = bool(tally.log.count) and not options.partial and not options.dry_run
     if failed:
         await session.rollback()
-        detail = t("import.rejected", "en", count=tally.log.count)
+        detail = t("import.rejected", "en", count=tally.log.rows)
         await _finish(session, import_id, "failed", tally.counts(False), report, report_key, detail)
         await session.commit()  # the failure and its report, nothing of the import
-        raise JobFailed("import.rejected", count=tally.log.count)
+        raise JobFailed("import.rejected", count=tally.log.rows)
     if options.save_profile and not options.dry_run:
         await profiles.save_profile(
             session=session, principal=principal, name=options.save_profile,

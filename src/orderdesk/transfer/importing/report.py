@@ -32,22 +32,23 @@ class RejectionLog:
 
     def __init__(self) -> None:
         self.count = 0
+        self.rows = 0  # rejected rows; one row may have several reasons
+        self._last_row = -1
         self.first: list[dict[str, Any]] = []
         self._file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
 
     def add(self, rejections: Iterable[Rejection]) -> None:
         for rejection in rejections:
             self.count += 1
+            if rejection.row != self._last_row:
+                self.rows += 1
+                self._last_row = rejection.row
             if self.count > MAX_REPORTED:
                 continue
             entry = rejection.as_dict()
             if len(self.first) < SUMMARY_ROWS:
                 self.first.append(entry)
             self._file.write(orjson.dumps(entry) + b"\n")
-
-    @property
-    def rows(self) -> set[int]:
-        return {entry["row"] for entry in self.first}
 
     async def save(self, storage: Storage, key: str) -> None:
         """Store the spooled report under the key."""
