@@ -67,17 +67,16 @@ def _take(rows: Iterator[tuple[int, Row]], size: int) -> list[tuple[int, Row]]:
 
 
 def _split_tail(plan: Plan, parsed: list[ParsedRow]) -> tuple[list[ParsedRow], list[ParsedRow]]:
-    """Keep the rows of the last order for the next chunk: an order is never cut in two."""
+    """Keep the rows of the chunk's last order for the next chunk: an order is never cut in two."""
     if plan.options.target != "orders" or not parsed:
         return parsed, []
     key = plan.target.key
     last = parsed[-1].values.get(key)
     if last is None:
         return parsed, []
-    cut = len(parsed)
-    while cut > 0 and parsed[cut - 1].values.get(key) == last:
-        cut -= 1
-    return (parsed[:cut], parsed[cut:]) if cut else (parsed, [])
+    now = [row for row in parsed if row.values.get(key) != last]
+    later = [row for row in parsed if row.values.get(key) == last]
+    return now, later
 
 
 async def _process(plan: Plan, tally: Tally, parsed: list[ParsedRow], write: bool) -> None:

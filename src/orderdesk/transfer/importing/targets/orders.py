@@ -191,7 +191,7 @@ class OrdersTarget(Target):
                     )
                 )
         if self.principal.role is Role.staff:
-            if values.get("unit_id", self.principal.unit_id) != self.principal.unit_id:
+            if "unit" in row.values and values["unit_id"] != self.principal.unit_id:
                 column = row.columns.get("unit", "unit")
                 problems.append(
                     Rejection.of(row.number, column, row.values.get("unit"), "import.not_your_unit")
