@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -81,6 +81,10 @@ async def make_plan(
         mapping = dict(profile["mapping"])
     else:
         mapping = auto_map(headers, target.fields)
+    if options.key is None:
+        # Without a chosen key, the first key the file has a column for.
+        key = next((k for k in target.keys if k in mapping), target.keys[0])
+        target.options = replace(target.options, key=key)
     value_maps = options.value_maps or (profile["value_maps"] if profile else {}) or {}
     columns = resolve(mapping, headers, target.fields)
     reader = RowReader(target.fields, columns, headers, value_maps)
