@@ -103,6 +103,12 @@ register(
             "en": "{count} row(s) rejected; nothing was imported. See the error report.",
             "ru": "Отклонено строк: {count}; ничего не импортировано. См. отчёт об ошибках.",
         },
+        "import.conflict": {
+            "en": "A value in the file clashes with an existing record; "
+            "nothing was imported: {detail}",
+            "ru": "Значение из файла совпадает с уже существующей записью; "
+            "ничего не импортировано: {detail}",
+        },
         "import.duplicate": {
             "en": "The same file was already uploaded as import {id} on {date}.",
             "ru": "Этот же файл уже загружался: импорт {id} от {date}.",

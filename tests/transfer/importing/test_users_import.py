@@ -92,3 +92,24 @@ async def test_a_manager_cannot_import_users(
 
     assert response.status_code == 201
     assert preview.status_code == 403
+
+
+async def test_a_unique_clash_outside_the_key_fails_the_import_clearly_and_commits_nothing(
+    client: httpx.AsyncClient,
+    container: Container,
+    admin_headers: dict[str, str],
+    make_user: UserFactory,
+) -> None:
+    await make_user("customer", username="taken", email="first@example.com")
+    rows = [
+        ["Логин", "ФИО", "Эл. почта"],
+        ["free", "Пётр", "p@example.com"],
+        ["taken", "Оля", "o@example.com"],
+    ]
+
+    done = await import_rows(client, container, admin_headers, rows, target="users", key="email")
+
+    assert done["status"] == "failed"
+    assert done["error"]
+    assert "unique" in done["error"].lower() or "duplicate" in done["error"].lower()
+    assert set(await customers(container)) == {"first@example.com"}

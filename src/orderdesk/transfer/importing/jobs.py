@@ -13,8 +13,10 @@ import itertools
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Any
+from typing import Any, NoReturn
 
+import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orderdesk.audit import service as audit
@@ -35,6 +37,8 @@ from orderdesk.transfer.importing.schemas import ImportOptions
 from orderdesk.transfer.importing.targets.base import ParsedRow
 
 CHUNK_ROWS = 10_000
+# COPY on the raw asyncpg connection raises the driver's own error, not SQLAlchemy's.
+UNIQUE_VIOLATIONS = (IntegrityError, asyncpg.exceptions.IntegrityConstraintViolationError)
 Progress = Callable[[int, dict[str, int]], Awaitable[None]]
 # Awaited after every chunk; tests use it to cancel an import half-way.
 CHUNK_HOOKS: list[Callable[[int], Awaitable[None]]] = []
@@ -144,11 +148,24 @@ async def run_import(
         plan = await make_plan(session, principal, options, table.headers)
         require_complete(plan)
         write = not options.dry_run
-        tally = await stream(plan, table.rows, write=write, progress=progress, chunk=chunk)
+        try:
+            tally = await stream(plan, table.rows, write=write, progress=progress, chunk=chunk)
+        except UNIQUE_VIOLATIONS as exc:
+            await _conflict(session, import_id, exc)
     try:
         return await _settle(session, principal, imp.id, plan, tally, storage, table.headers)
     finally:
         tally.log.close()
+
+
+async def _conflict(session: AsyncSession, import_id: int, exc: Exception) -> NoReturn:
+    """A value the file brings clashes with another record's unique value (e.g. an email)."""
+    await session.rollback()
+    detail = str(getattr(exc, "orig", exc)).splitlines()[0][:500]
+    message = t("import.conflict", "en", detail=detail)
+    await _finish(session, import_id, "failed", {}, {}, None, message)
+    await session.commit()  # the failure only, as for rejected rows
+    raise JobFailed("import.conflict", detail=detail) from exc
 
 
 async def _settle(

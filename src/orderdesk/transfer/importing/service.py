@@ -151,7 +151,15 @@ async def commit(
     check_permission(principal, options)
     result, plan = await build_preview(session, principal, storage, row, options, rows=0)
     require_complete(plan)
-    stored = options.model_copy(update={"type": plan.target.options.type_code})
+    # The job applies exactly what was checked here, even if profiles change meanwhile.
+    stored = options.model_copy(
+        update={
+            "type": plan.target.options.type_code,
+            "key": plan.target.key,
+            "mapping": plan.mapping,
+            "value_maps": plan.value_maps,
+        }
+    )
     job = await jobs.enqueue(
         session, kind="import.commit", params={"import_id": import_id},
         actor_id=principal.user_id, unit_id=principal.unit_id, max_attempts=1,
