@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -179,3 +180,28 @@ async def test_progress_and_counts_are_visible_on_the_job(
     async with container.read_sessions() as session:
         total = await session.scalar(select(func.sum(Item.price)))
     assert total == Decimal(sum(range(25)))
+
+
+async def test_the_commit_job_publishes_live_progress(
+    client: httpx.AsyncClient, container: Container, admin_headers: dict[str, str], worker: JobQueue
+) -> None:
+    await make_item_type(container, "flower")
+    heard: list[tuple[int, int, dict[str, int]]] = []
+
+    async def listen(job_id: int, progress: Any) -> None:
+        heard.append((job_id, progress.done, dict(progress.counts)))
+
+    assert worker.runner is not None
+    worker.runner.listeners.append(listen)
+    try:
+        rows = [["SKU", "Name"], *[[f"R-{n}", f"Роза {n}"] for n in range(30)]]
+        done = await import_rows(
+            client, container, admin_headers, rows, target="items", type="flower"
+        )
+    finally:
+        worker.runner.listeners.remove(listen)
+
+    assert heard
+    assert heard[0][0] == done["job_id"]
+    assert heard[0][1] == 30
+    assert heard[0][2]["created"] == 30

@@ -87,6 +87,7 @@ async def make_plan(
         target.options = replace(target.options, key=key)
     value_maps = options.value_maps or (profile["value_maps"] if profile else {}) or {}
     columns = resolve(mapping, headers, target.fields)
+    target.mapped = frozenset(columns)
     reader = RowReader(target.fields, columns, headers, value_maps)
     missing = [spec.name for spec in target.fields if spec.required and spec.name not in mapping]
     if options.mode != "insert" and target.key not in mapping:

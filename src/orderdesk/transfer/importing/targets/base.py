@@ -84,6 +84,7 @@ class Target(ABC):
         self.principal = principal
         self.options = options
         self.fields: list[FieldSpec] = []
+        self.mapped: frozenset[str] = frozenset()  # the fields the file has columns for
 
     @property
     def key(self) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, cast
 
 from sqlalchemy import Table
@@ -18,7 +18,13 @@ from orderdesk.orders.workflow import is_editable
 from orderdesk.transfer.importing import bulk
 from orderdesk.transfer.importing import repository as repo
 from orderdesk.transfer.importing.mapping import normalise
-from orderdesk.transfer.importing.targets.base import ChunkResult, ParsedRow, Rejection, Target
+from orderdesk.transfer.importing.targets.base import (
+    ChunkResult,
+    FieldSpec,
+    ParsedRow,
+    Rejection,
+    Target,
+)
 from orderdesk.transfer.importing.targets.common import (
     attribute_fields,
     attributes_of,
@@ -31,6 +37,7 @@ from orderdesk.transfer.importing.targets.common import (
 from orderdesk.transfer.importing.targets.order_rows import (
     HEADER_FIELDS,
     LINE_FIELDS,
+    LINE_NAMES,
     Group,
     build_line,
     group_rows,
@@ -86,6 +93,14 @@ class _Batch:
     changes: list[tuple[Any, ...]] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class _Lookups:
+    existing: dict[Any, dict[str, Any]]
+    items: dict[str, dict[str, Any]]
+    customers: dict[str, int]
+    old_lines: dict[int, list[dict[str, Any]]]
+
+
 class OrdersTarget(Target):
     name: ClassVar[str] = "orders"
     keys: ClassVar[tuple[str, ...]] = ("number", "external_ref")
@@ -109,7 +124,11 @@ class OrdersTarget(Target):
             *attribute_fields(self.schema),
         ]
         self.units = await units_by_name(self.session)
-        self.lines_mapped = False
+
+    @property
+    def lines_mapped(self) -> bool:
+        """Whether the file has line columns: then an upserted order's lines are replaced."""
+        return bool(self.mapped & LINE_NAMES)
 
     def _scope(self) -> list[Any]:
         where: list[Any] = []
@@ -119,45 +138,50 @@ class OrdersTarget(Target):
             where.append(ORDERS.c.external_source == self.options.source)
         return where
 
-    async def process(self, rows: list[ParsedRow], *, write: bool) -> ChunkResult:
-        result = ChunkResult()
-        self.lines_mapped = self.lines_mapped or any(has_line(r) for r in rows)
-        groups = group_rows(rows, self.key)
-        keys = [g.key for g in groups if g.key is not None]
+    async def _lookups(self, rows: list[ParsedRow], keys: list[Any]) -> _Lookups:
+        """Everything this chunk refers to, read with one query each."""
         existing = await bulk.fetch_by_keys(
             self.session, ORDERS, self.key, keys, EXISTING, *self._scope()
         )
-        items = await repo.items_by_sku(
-            self.session, sorted({r.values["line_sku"] for r in rows if "line_sku" in r.values})
+        skus = sorted({r.values["line_sku"] for r in rows if "line_sku" in r.values})
+        refs = sorted({r.values["customer"] for r in rows if "customer" in r.values})
+        replacing = self.lines_mapped and self.options.mode == "upsert"
+        ids = [o["id"] for o in existing.values()] if replacing else []
+        return _Lookups(
+            existing=existing,
+            items=await repo.items_by_sku(self.session, skus),
+            customers=await repo.customers_by(self.session, refs),
+            old_lines=await repo.lines_of(self.session, ids),
         )
-        customers = await repo.customers_by(
-            self.session, sorted({r.values["customer"] for r in rows if "customer" in r.values})
-        )
-        old_lines = (
-            await repo.lines_of(self.session, [o["id"] for o in existing.values()])
-            if self.lines_mapped and self.options.mode == "upsert"
-            else {}
-        )
+
+    def _refused(self, group: Group, old: dict[str, Any] | None, result: ChunkResult) -> bool:
+        """Whether the mode keeps this order out (no key, or an existing one not upserted)."""
+        column = group.first.columns.get(self.key, self.key)
+        if group.key is None and self.options.mode != "insert":
+            result.rejected.append(
+                Rejection.of(group.first.number, column, None, "import.required")
+            )
+            return True
+        if old is None or self.options.mode == "upsert":
+            return False
+        if self.options.mode == "skip":
+            result.skipped += 1
+        else:
+            result.rejected.extend(
+                Rejection.of(r.number, column, group.key, "import.key_exists") for r in group.rows
+            )
+        return True
+
+    async def process(self, rows: list[ParsedRow], *, write: bool) -> ChunkResult:
+        result = ChunkResult()
+        groups = group_rows(rows, self.key)
+        found = await self._lookups(rows, [g.key for g in groups if g.key is not None])
         batch, now = _Batch(), utcnow()
         for group in groups:
-            old = existing.get(group.key)
-            if group.key is None and self.options.mode != "insert":
-                column = group.first.columns.get(self.key, self.key)
-                result.rejected.append(
-                    Rejection.of(group.first.number, column, None, "import.required")
-                )
+            old = found.existing.get(group.key)
+            if self._refused(group, old, result):
                 continue
-            if old is not None and self.options.mode != "upsert":
-                if self.options.mode == "skip":
-                    result.skipped += 1
-                else:
-                    column = group.first.columns.get(self.key, self.key)
-                    result.rejected.extend(
-                        Rejection.of(r.number, column, group.key, "import.key_exists")
-                        for r in group.rows
-                    )
-                continue
-            built = self._build(group, old, items, customers)
+            built = self._build(group, old, found.items, found.customers)
             if isinstance(built, list):
                 result.rejected.extend(built)
                 continue
@@ -166,7 +190,8 @@ class OrdersTarget(Target):
                 result.created += 1
                 batch.orders.append({**values, "_lines": lines})
                 continue
-            self._update(old, values, lines, old_lines.get(old["id"], []), batch, result, now)
+            old_lines = found.old_lines.get(old["id"], [])
+            self._update(old, values, lines, old_lines, batch, result, now)
         if write:
             await self._write(batch, now)
         return result
@@ -253,7 +278,7 @@ class OrdersTarget(Target):
         else:
             values["attributes"] = checked
         lines: list[dict[str, Any]] | None = None
-        if self.lines_mapped:
+        if self.lines_mapped and any(has_line(row) for row in group.rows):
             lines = []
             for row in group.rows:
                 if not has_line(row):
@@ -370,9 +395,7 @@ class OrdersTarget(Target):
         return (render_number(fmt, seq, now) for seq in range(last - count + 1, last + 1))
 
 
-def _with_choices(spec: Any, choices: dict[str, str]) -> Any:
-    from dataclasses import replace
-
+def _with_choices(spec: FieldSpec, choices: dict[str, str]) -> FieldSpec:
     return replace(spec, choices=choices)
 
 
