@@ -127,9 +127,7 @@ def _load_readers() -> None:
     from orderdesk.transfer.formats import registry  # noqa: F401  (imports every reader module)
 
 
-def open_source(
-    path: Path, *, filename: str, limits: Limits | None = None, **options: Any
-) -> Source:
+def open_source(path: Path, *, filename: str, limits: Limits | None = None, **options: Any) -> Source:
     """Detect the file's format from its bytes and return its sheets, read lazily."""
     from orderdesk.transfer.formats.detect import detect
 
