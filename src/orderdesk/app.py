@@ -20,6 +20,7 @@ from orderdesk.ops.logging import configure_logging
 from orderdesk.ops.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from orderdesk.realtime.hub import Hub
 from orderdesk.settings import Settings
+from orderdesk.transfer.importing.api import UPLOAD_PATH as IMPORT_UPLOAD_PATH
 
 API_PREFIX = "/api/v1"
 
@@ -67,7 +68,10 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.max_body_bytes,
-        path_limits=[(UPLOAD_PATH, UploadPolicy.from_settings(settings).max_body_bytes)],
+        path_limits=[
+            (UPLOAD_PATH, UploadPolicy.from_settings(settings).max_body_bytes),
+            (IMPORT_UPLOAD_PATH, UploadPolicy.from_settings(settings).max_body_bytes),
+        ],
     )
     if settings.cors_origins:
         app.add_middleware(
@@ -119,6 +123,7 @@ def _mount_routers(app: FastAPI) -> None:
     from orderdesk.realtime.ws import websocket_endpoint
     from orderdesk.reconciliation.api import router as reconciliation_router
     from orderdesk.transfer.export.api import router as export_router
+    from orderdesk.transfer.importing.api import router as imports_router
     from orderdesk.units.api import router as units_router
 
     _add_routes(app, ops_router, "")
@@ -134,6 +139,7 @@ def _mount_routers(app: FastAPI) -> None:
         jobs_router,
         reconciliation_router,
         export_router,
+        imports_router,
     ):
         _add_routes(app, router, API_PREFIX)
 

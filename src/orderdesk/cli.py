@@ -1,4 +1,4 @@
-"""Command line: serve, scheduler, migrate, createadmin, users, demo, openapi."""
+"""Command line: serve, scheduler, migrate, createadmin, users, demo, import, openapi."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
 from orderdesk.container import Container
@@ -362,6 +363,60 @@ def _export_command() -> None:
 
 
 _export_command()
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The file to import")],
+    target: Annotated[str, typer.Option(help="items, orders or users")],
+    type_: Annotated[str | None, typer.Option("--type", help="Item or order type code")] = None,
+    profile: Annotated[str | None, typer.Option(help="A saved import profile")] = None,
+    mode: Annotated[str, typer.Option(help="insert, upsert or skip")] = "insert",
+    key: Annotated[str | None, typer.Option(help="Key for upsert/skip: sku, number, …")] = None,
+    partial: Annotated[bool, typer.Option(help="Commit valid rows even if some fail")] = False,
+    dry_run: Annotated[bool, typer.Option(help="Validate and count; commit nothing")] = False,
+    report: Annotated[
+        Path | None, typer.Option(help="Where to write the error report (CSV)")
+    ] = None,
+) -> None:
+    """Import items, orders or customers from a file, with a progress bar."""
+    from pydantic import ValidationError
+
+    from orderdesk.core.errors import AppError
+    from orderdesk.transfer.importing.command import import_file
+    from orderdesk.transfer.importing.schemas import ImportOptions
+
+    try:
+        options = ImportOptions.model_validate(
+            {"target": target, "type": type_, "profile": profile, "mode": mode, "key": key,
+             "partial": partial, "dry_run": dry_run}
+        )  # fmt: skip
+    except ValidationError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    report_path = report or file.with_name(f"{file.stem}-errors.csv")
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console) as bar:
+        task = bar.add_task("0", total=None)
+
+        async def progress(done: int, counts: dict[str, int]) -> None:
+            bar.update(task, description=f"{done} rows, {counts.get('rejected', 0)} rejected")
+
+        try:
+            outcome = _run(
+                lambda c: import_file(c, file, options, progress=progress, report_path=report_path)
+            )
+        except AppError as exc:
+            console.print(f"[red]{_error_text(exc)}[/red]")
+            raise typer.Exit(1) from exc
+    if outcome.duplicate_of:
+        console.print(f"[yellow]{outcome.duplicate_of['message']}[/yellow]")
+    counts = ", ".join(f"{name}: {value}" for name, value in outcome.counts.items())
+    console.print(f"import {outcome.import_id} {outcome.status}{' (dry run)' if dry_run else ''}")
+    console.print(counts)
+    if outcome.report_path:
+        console.print(f"error report: {outcome.report_path}")
+    if outcome.error:
+        console.print(f"[red]{outcome.error}[/red]")
+        raise typer.Exit(1)
 
 
 @app.command()

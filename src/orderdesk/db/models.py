@@ -14,6 +14,7 @@ from orderdesk.reconciliation.models import (
     ReconciliationRule,
     ReconciliationRun,
 )
+from orderdesk.transfer.importing.models import Import, ImportProfile
 from orderdesk.units.models import Unit
 
 __all__ = [
@@ -24,6 +25,8 @@ __all__ = [
     "Category",
     "FieldChange",
     "IdempotencyRecord",
+    "Import",
+    "ImportProfile",
     "Item",
     "Job",
     "ItemType",

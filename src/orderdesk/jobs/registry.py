@@ -35,6 +35,7 @@ BUILTIN_MODULES = (
     "orderdesk.jobs.builtin",
     "orderdesk.reconciliation.jobs",
     "orderdesk.transfer.export.jobs",
+    "orderdesk.transfer.importing.jobs",
 )
 
 

@@ -1,7 +1,7 @@
 """reconciliation rules, runs and matches
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-26 00:59:55.219318
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import orderdesk.db.types
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

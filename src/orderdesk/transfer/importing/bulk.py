@@ -1,0 +1,148 @@
+"""Set-based writes for imports: COPY on PostgreSQL, driver executemany on SQLite.
+
+Never row-by-row ORM: values go through each column's SQLAlchemy bind processor once (so
+Money, UTC timestamps and JSON are stored exactly as the ORM would store them), then to the
+driver in one call per chunk, inside the job's transaction.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Table, bindparam, select, text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+Processor = Callable[[Any], Any] | None
+_STAGE_SEQ = itertools.count(1)
+
+
+def _processors(table: Table, columns: Sequence[str], dialect: Dialect) -> list[Processor]:
+    return [table.c[name].type._cached_bind_processor(dialect) for name in columns]
+
+
+def _records(rows: Iterable[Sequence[Any]], processors: list[Processor]) -> list[tuple[Any, ...]]:
+    pairs = list(enumerate(processors))
+    active = [(i, p) for i, p in pairs if p is not None]
+    if not active:
+        return [tuple(row) for row in rows]
+    out = []
+    for row in rows:
+        values = list(row)
+        for index, process in active:
+            value = values[index]
+            if value is not None:
+                values[index] = process(value)
+        out.append(tuple(values))
+    return out
+
+
+async def _driver(conn: AsyncConnection) -> Any:
+    """The asyncpg connection under the session's connection (same transaction)."""
+    return (await conn.get_raw_connection()).driver_connection
+
+
+def _quote(conn: AsyncConnection, name: str) -> str:
+    return conn.dialect.identifier_preparer.quote(name)
+
+
+async def insert_rows(
+    session: AsyncSession, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert rows (tuples in `columns` order) in one driver call."""
+    if not rows:
+        return
+    conn = await session.connection()
+    records = _records(rows, _processors(table, columns, conn.dialect))
+    if conn.dialect.name == "postgresql":
+        driver = await _driver(conn)
+        await driver.copy_records_to_table(table.name, records=records, columns=list(columns))
+        return
+    names = ", ".join(_quote(conn, c) for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    sql = f"INSERT INTO {_quote(conn, table.name)} ({names}) VALUES ({marks})"  # noqa: S608
+    await conn.exec_driver_sql(sql, records)
+
+
+async def update_rows(
+    session: AsyncSession, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Update rows by id: each row is (id, *values of `columns`)."""
+    if not rows:
+        return
+    conn = await session.connection()
+    all_columns = ["id", *columns]
+    records = _records(rows, _processors(table, all_columns, conn.dialect))
+    target = _quote(conn, table.name)
+    if conn.dialect.name == "postgresql":
+        await _pg_update(conn, table, target, all_columns, records)
+        return
+    sets = ", ".join(f"{_quote(conn, c)} = ?" for c in columns)
+    sql = f"UPDATE {target} SET {sets} WHERE id = ?"  # noqa: S608
+    await conn.exec_driver_sql(sql, [(*r[1:], r[0]) for r in records])
+
+
+async def _pg_update(
+    conn: AsyncConnection,
+    table: Table,
+    target: str,
+    columns: list[str],
+    records: list[tuple[Any, ...]],
+) -> None:
+    """COPY the new values into a temporary stage, then one UPDATE … FROM stage."""
+    driver = await _driver(conn)
+    stage = f"_import_stage_{table.name}_{next(_STAGE_SEQ)}"
+    names = ", ".join(_quote(conn, c) for c in columns)
+    await driver.execute(
+        f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS "  # noqa: S608
+        f"SELECT {names} FROM {target} WITH NO DATA"
+    )
+    await driver.copy_records_to_table(stage, records=records, columns=columns)
+    sets = ", ".join(f"{_quote(conn, c)} = s.{_quote(conn, c)}" for c in columns[1:])
+    await driver.execute(f"UPDATE {target} t SET {sets} FROM {stage} s WHERE t.id = s.id")  # noqa: S608
+    await driver.execute(f"DROP TABLE {stage}")
+
+
+async def allocate_ids(session: AsyncSession, table: Table, count: int) -> list[int]:
+    """Reserve `count` primary keys for rows inserted with explicit ids (parents of lines)."""
+    if count <= 0:
+        return []
+    conn = await session.connection()
+    if conn.dialect.name == "postgresql":
+        stmt = text(
+            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
+        )
+        result = await conn.execute(stmt, {"table": table.name, "n": count})
+        return [int(row[0]) for row in result]
+    # SQLite: the job's transaction holds the database's only write lock, so max(id) is ours.
+    top = await conn.scalar(text(f"SELECT COALESCE(MAX(id), 0) FROM {_quote(conn, table.name)}"))  # noqa: S608
+    return list(range(int(top or 0) + 1, int(top or 0) + 1 + count))
+
+
+async def fetch_by_keys(
+    session: AsyncSession,
+    table: Table,
+    key: str,
+    keys: Sequence[Any],
+    columns: Sequence[str],
+    *where: Any,
+    lock: bool = True,
+) -> dict[Any, dict[str, Any]]:
+    """Existing rows whose `key` is one of `keys`, by key, locked for update on PostgreSQL."""
+    if not keys:
+        return {}
+    conn = await session.connection()
+    cols = [table.c[name] for name in dict.fromkeys(["id", key, *columns])]
+    found: dict[Any, dict[str, Any]] = {}
+    # Both drivers cap bound parameters per statement (SQLite 32766, asyncpg 32767).
+    step = 10_000 if conn.dialect.name == "postgresql" else 5_000
+    for start in range(0, len(keys), step):
+        part = list(keys[start : start + step])
+        stmt = select(*cols).where(table.c[key].in_(bindparam("keys", expanding=True)), *where)
+        if lock and conn.dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        for row in (await conn.execute(stmt, {"keys": part})).mappings():
+            found[row[key]] = dict(row)
+    return found

@@ -1,0 +1,238 @@
+"""The commit of an import: stream chunks, convert, check, write in bulk; one transaction.
+
+Atomic by default: after the first rejected row nothing more is written (the rest is only
+checked, so the report is complete) and the transaction is rolled back at the end. The import
+row then records the failure and the report in a commit of its own — the only commit a job
+handler makes, and it carries none of the import's effect (see ADR 0014).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any, NoReturn
+
+import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orderdesk.audit import service as audit
+from orderdesk.core.i18n import t
+from orderdesk.core.permissions import Principal
+from orderdesk.db.types import utcnow
+from orderdesk.files.storage import Storage, build_storage
+from orderdesk.jobs.context import JobContext, JobFailed
+from orderdesk.jobs.registry import job_kind
+from orderdesk.settings import Settings
+from orderdesk.transfer.formats.base import Limits, Row
+from orderdesk.transfer.importing import profiles
+from orderdesk.transfer.importing import repository as repo
+from orderdesk.transfer.importing.plan import Plan, make_plan, require_complete
+from orderdesk.transfer.importing.reading import local_copy, open_table
+from orderdesk.transfer.importing.report import RejectionLog
+from orderdesk.transfer.importing.schemas import ImportOptions
+from orderdesk.transfer.importing.targets.base import ParsedRow
+
+CHUNK_ROWS = 10_000
+# COPY on the raw asyncpg connection raises the driver's own error, not SQLAlchemy's.
+UNIQUE_VIOLATIONS = (IntegrityError, asyncpg.exceptions.IntegrityConstraintViolationError)
+Progress = Callable[[int, dict[str, int]], Awaitable[None]]
+# Awaited after every chunk; tests use it to cancel an import half-way.
+CHUNK_HOOKS: list[Callable[[int], Awaitable[None]]] = []
+
+
+@dataclass(slots=True)
+class Tally:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    log: RejectionLog = field(default_factory=RejectionLog)
+
+    def counts(self, committed: bool = True) -> dict[str, int]:
+        kept = (self.created, self.updated, self.unchanged) if committed else (0, 0, 0)
+        return {
+            "rows": self.rows,
+            "created": kept[0],
+            "updated": kept[1],
+            "unchanged": kept[2],
+            "skipped": self.skipped,
+            "rejected": self.log.rows,
+            "errors": self.log.count,
+        }
+
+
+def _take(rows: Iterator[tuple[int, Row]], size: int) -> list[tuple[int, Row]]:
+    return list(itertools.islice(rows, size))
+
+
+def _split_tail(plan: Plan, parsed: list[ParsedRow]) -> tuple[list[ParsedRow], list[ParsedRow]]:
+    """Keep the rows of the chunk's last order for the next chunk: an order is never cut in two."""
+    if plan.options.target != "orders" or not parsed:
+        return parsed, []
+    key = plan.target.key
+    last = parsed[-1].values.get(key)
+    if last is None:
+        return parsed, []
+    now = [row for row in parsed if row.values.get(key) != last]
+    later = [row for row in parsed if row.values.get(key) == last]
+    return now, later
+
+
+async def _process(plan: Plan, tally: Tally, parsed: list[ParsedRow], write: bool) -> None:
+    if not parsed:
+        return
+    result = await plan.target.process(parsed, write=write)
+    tally.created += result.created
+    tally.updated += result.updated
+    tally.unchanged += result.unchanged
+    tally.skipped += result.skipped
+    tally.log.add(result.rejected)
+
+
+async def stream(
+    plan: Plan, rows: Iterator[tuple[int, Row]], *, write: bool, progress: Progress, chunk: int
+) -> Tally:
+    """Convert, check and (unless told not to) write the rows chunk by chunk."""
+    tally, carry = Tally(), list[ParsedRow]()
+    atomic = not plan.options.partial
+    while batch := await asyncio.to_thread(_take, rows, chunk):
+        parsed = carry
+        for number, row in batch:
+            read = plan.reader.read(number, row)
+            if isinstance(read, list):
+                tally.log.add(read)
+            else:
+                parsed.append(read)
+        parsed, carry = _split_tail(plan, parsed)
+        await _process(plan, tally, parsed, write and not (atomic and tally.log.count))
+        tally.rows += len(batch)
+        await progress(tally.rows, tally.counts())
+        for hook in CHUNK_HOOKS:
+            await hook(tally.rows)
+    await _process(plan, tally, carry, write and not (atomic and tally.log.count))
+    return tally
+
+
+def storage_for(session: AsyncSession) -> Storage:
+    """The files storage of this process's settings (the job session knows them)."""
+    queue = session.info.get("job_queue")
+    settings = queue.settings if queue is not None else Settings()
+    return build_storage(settings)
+
+
+async def run_import(
+    session: AsyncSession,
+    principal: Principal,
+    import_id: int,
+    *,
+    storage: Storage,
+    progress: Progress,
+    chunk: int = CHUNK_ROWS,
+) -> dict[str, Any]:
+    """Apply one uploaded import in the session's transaction; the caller commits."""
+    imp = await repo.get_import(session, import_id)
+    if imp is None:
+        raise JobFailed("import.not_found", id=import_id)
+    options = ImportOptions.model_validate(imp.options)
+    await repo.set_import(session, import_id, status="running", updated_at=utcnow())
+    async with local_copy(storage, imp.storage_key, PurePath(imp.original_name).suffix) as path:
+        table = await asyncio.to_thread(
+            open_table, path, imp.original_name, Limits(), sheet=options.sheet,
+            header_row=options.header_row,
+        )  # fmt: skip
+        plan = await make_plan(session, principal, options, table.headers)
+        require_complete(plan)
+        write = not options.dry_run
+        try:
+            tally = await stream(plan, table.rows, write=write, progress=progress, chunk=chunk)
+        except UNIQUE_VIOLATIONS as exc:
+            await _conflict(session, import_id, exc)
+    try:
+        return await _settle(session, principal, imp.id, plan, tally, storage, table.headers)
+    finally:
+        tally.log.close()
+
+
+async def _conflict(session: AsyncSession, import_id: int, exc: Exception) -> NoReturn:
+    """A value the file brings clashes with another record's unique value (e.g. an email)."""
+    await session.rollback()
+    detail = str(getattr(exc, "orig", exc)).splitlines()[0][:500]
+    message = t("import.conflict", "en", detail=detail)
+    await _finish(session, import_id, "failed", {}, {}, None, message)
+    await session.commit()  # the failure only, as for rejected rows
+    raise JobFailed("import.conflict", detail=detail) from exc
+
+
+async def _settle(
+    session: AsyncSession,
+    principal: Principal,
+    import_id: int,
+    plan: Plan,
+    tally: Tally,
+    storage: Storage,
+    headers: list[str],
+) -> dict[str, Any]:
+    options = plan.options
+    report: dict[str, Any] = {"errors": tally.log.count, "first": tally.log.first}
+    report_key = f"imports/{import_id}/report.ndjson" if tally.log.count else None
+    if report_key:
+        await tally.log.save(storage, report_key)
+    failed = bool(tally.log.count) and not options.partial and not options.dry_run
+    if failed:
+        await session.rollback()
+        detail = t("import.rejected", "en", count=tally.log.rows)
+        await _finish(session, import_id, "failed", tally.counts(False), report, report_key, detail)
+        await session.commit()  # the failure and its report, nothing of the import
+        raise JobFailed("import.rejected", count=tally.log.rows)
+    if options.save_profile and not options.dry_run:
+        await profiles.save_profile(
+            session=session, principal=principal, name=options.save_profile,
+            target=options.target, type_code=plan.target.options.type_code, headers=headers,
+            mapping=plan.mapping, value_maps=plan.value_maps,
+        )  # fmt: skip
+    counts = tally.counts(not options.dry_run)
+    await _finish(session, import_id, "succeeded", counts, report, report_key, None)
+    await audit.record(
+        session, action="import.commit", actor=principal, entity_type="import",
+        entity_id=import_id, after={"target": options.target, "mode": options.mode, **counts},
+    )  # fmt: skip
+    return {"import_id": import_id, "counts": counts, "dry_run": options.dry_run}
+
+
+async def _finish(
+    session: AsyncSession,
+    import_id: int,
+    status: str,
+    counts: dict[str, int],
+    report: dict[str, Any],
+    report_key: str | None,
+    error: str | None,
+) -> None:
+    now = utcnow()
+    await repo.set_import(
+        session, import_id, status=status, counts=counts, report=report,
+        report_key=report_key, error=error, **repo.finished_now(now),
+    )  # fmt: skip
+
+
+@job_kind("import.commit", timeout_seconds=4 * 3600, max_attempts=1)
+async def commit_import(ctx: JobContext) -> dict[str, Any]:
+    """Run an import as a background job with live progress."""
+
+    async def progress(done: int, counts: dict[str, int]) -> None:
+        await ctx.report(done=done, counts=counts)
+
+    chunk = max(1, min(int(ctx.params.get("chunk_rows", CHUNK_ROWS)), 50_000))
+    return await run_import(
+        ctx.session,
+        ctx.actor,
+        int(ctx.params["import_id"]),
+        storage=storage_for(ctx.session),
+        progress=progress,
+        chunk=chunk,
+    )

@@ -1,0 +1,228 @@
+"""Columns to fields: normalised names, ru/en synonyms, header signatures, value converters."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from orderdesk.core.errors import FieldError, ValidationFailed
+from orderdesk.transfer.formats.base import Cell
+from orderdesk.transfer.importing import seams
+from orderdesk.transfer.importing.targets.base import FieldSpec, ParsedRow, Rejection
+
+_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+_TRUE = frozenset({"1", "да", "yes", "y", "true", "истина", "+", "д", "on", "вкл"})
+_FALSE = frozenset({"0", "нет", "no", "n", "false", "ложь", "-", "н", "off", "выкл"})
+MAX_TEXT = 10_000
+
+
+class ConvertError(ValueError):
+    """A cell that cannot become the field's type; `key` names the reason message."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+def normalise(name: object) -> str:
+    """Compare header names loosely: case, ё/е, punctuation and "№" do not matter."""
+    text = str(name or "").casefold().replace("ё", "е").replace("№", " номер ")
+    return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+def header_names(row: Sequence[Cell]) -> list[str]:
+    """Header texts of a header row; empty cells are called "#N" (1-based column)."""
+    names = []
+    for index, cell in enumerate(row):
+        text = "" if cell is None else str(cell).strip()
+        names.append(text or f"#{index + 1}")
+    return names
+
+
+def signature(headers: Sequence[str]) -> str:
+    """A file's header signature: the set of its normalised non-empty header names."""
+    names = sorted({normalise(h) for h in headers if h and not h.startswith("#")} - {""})
+    return hashlib.sha256("\x1f".join(names).encode()).hexdigest()
+
+
+def auto_map(headers: Sequence[str], fields: Sequence[FieldSpec]) -> dict[str, str]:
+    """Propose field → header by exact normalised name, then by synonyms; each header once."""
+    by_name: dict[str, str] = {}
+    for header in headers:
+        by_name.setdefault(normalise(header), header)
+    mapping: dict[str, str] = {}
+    used: set[str] = set()
+    for spec in fields:
+        for candidate in (spec.name, *spec.label.values(), *spec.synonyms):
+            found = by_name.get(normalise(candidate))
+            if found is not None and found not in used:
+                mapping[spec.name] = found
+                used.add(found)
+                break
+    return mapping
+
+
+def resolve(
+    mapping: dict[str, str], headers: Sequence[str], fields: Sequence[FieldSpec]
+) -> dict[str, int]:
+    """Field → column index; unknown fields or headers are a 422 naming them."""
+    known = {spec.name for spec in fields}
+    index: dict[str, int] = {}
+    for position, header in enumerate(headers):
+        index.setdefault(normalise(header), position)
+    errors, resolved = [], {}
+    for field_name, header in mapping.items():
+        if field_name not in known:
+            errors.append(FieldError(f"mapping.{field_name}", "import_unknown_field"))
+        elif normalise(header) not in index:
+            errors.append(
+                FieldError(f"mapping.{field_name}", "import_unknown_column", column=header)
+            )
+        else:
+            resolved[field_name] = index[normalise(header)]
+    if errors:
+        raise ValidationFailed(errors)
+    return resolved
+
+
+Converter = Callable[[Cell], Any]
+
+
+def _text(limit: int | None) -> Converter:
+    cap = min(limit or MAX_TEXT, MAX_TEXT)
+
+    def convert(value: Cell) -> Any:
+        if isinstance(value, float) and value.is_integer():
+            text = str(int(value))  # Excel stores codes such as SKU 1001 as 1001.0
+        elif isinstance(value, datetime | date | time):
+            text = value.isoformat()
+        else:
+            text = str(value).strip()
+        if len(text) > cap:
+            raise ConvertError("import.too_long", limit=cap)
+        return text
+
+    return convert
+
+
+def _decimal(value: Cell) -> Decimal:
+    try:
+        number = seams.parse_decimal(value)
+    except ValueError:
+        raise ConvertError("import.not_a_number") from None
+    if abs(number) >= Decimal("1e14"):
+        raise ConvertError("import.number_too_large")
+    return number
+
+
+def _integer(value: Cell) -> int:
+    number = _decimal(value)
+    if number != number.to_integral_value():
+        raise ConvertError("import.not_an_integer")
+    return int(number)
+
+
+def _date(value: Cell) -> date:
+    try:
+        return seams.parse_date(value)
+    except (ValueError, TypeError):
+        raise ConvertError("import.not_a_date") from None
+
+
+def _datetime(value: Cell) -> datetime:
+    try:
+        return seams.parse_datetime(value)
+    except (ValueError, TypeError):
+        raise ConvertError("import.not_a_datetime") from None
+
+
+def _boolean(value: Cell) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float | Decimal) and value in (0, 1):
+        return bool(value)
+    raw = str(value).strip()
+    text = raw if raw in ("+", "-") else normalise(raw)
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ConvertError("import.not_a_boolean")
+
+
+def _enum(choices: dict[str, str]) -> Converter:
+    shown = ", ".join(sorted(set(choices.values())))
+
+    def convert(value: Cell) -> str:
+        found = choices.get(normalise(value))
+        if found is None:
+            raise ConvertError("import.not_a_choice", choices=shown)
+        return found
+
+    return convert
+
+
+def converter_for(spec: FieldSpec) -> Converter:
+    """The converter of a field, built once per import."""
+    kinds: dict[str, Converter] = {
+        "decimal": _decimal,
+        "integer": _integer,
+        "date": _date,
+        "datetime": _datetime,
+        "boolean": _boolean,
+    }
+    if spec.kind == "enum":
+        return _enum(spec.choices or {})
+    return kinds.get(spec.kind) or _text(spec.max_length)
+
+
+class RowReader:
+    """Turns raw rows into field values with precompiled per-column converters."""
+
+    def __init__(
+        self,
+        fields: Sequence[FieldSpec],
+        columns: dict[str, int],
+        headers: Sequence[str],
+        value_maps: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        specs = {spec.name: spec for spec in fields}
+        maps = {
+            name: {normalise(src): dst for src, dst in (value_maps or {}).get(name, {}).items()}
+            for name in columns
+        }
+        self.plan = [
+            (name, index, headers[index], converter_for(specs[name]), maps[name] or None)
+            for name, index in columns.items()
+        ]
+        self.required = [
+            (spec.name, headers[columns[spec.name]] if spec.name in columns else spec.name)
+            for spec in fields
+            if spec.required
+        ]
+        self.columns = {name: headers[index] for name, index in columns.items()}
+
+    def read(self, number: int, row: Sequence[Cell]) -> ParsedRow | list[Rejection]:
+        """The row's values, or every reason it cannot be used."""
+        values: dict[str, Any] = {}
+        problems: list[Rejection] = []
+        width = len(row)
+        for name, index, header, convert, value_map in self.plan:
+            raw = row[index] if index < width else None
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                continue
+            if value_map is not None:
+                raw = value_map.get(normalise(raw), raw)
+            try:
+                values[name] = convert(raw)
+            except ConvertError as exc:
+                problems.append(Rejection.of(number, header, raw, exc.key, **exc.params))
+        for name, header in self.required:
+            if name not in values and not any(p.column == header for p in problems):
+                problems.append(Rejection.of(number, header, None, "import.required"))
+        return problems or ParsedRow(number, values, self.columns)

@@ -1,0 +1,1 @@
+"""Import targets, one module each: items, orders (with lines), users (customers)."""
