@@ -132,10 +132,12 @@ async def cancel(import_id: int, principal: ReadPrincipalDep, container: Contain
     async with container.read_sessions() as session:
         job_id = await service.job_id_of(session=session, principal=principal, import_id=import_id)
     # Stop a job running here first: on SQLite its transaction holds the write lock.
-    if job_id is not None and container.jobs.runner is not None:
-        container.jobs.runner.cancel_local(job_id)
+    runner = container.jobs.runner
+    stopped_here = job_id is not None and runner is not None and runner.cancel_local(job_id)
     async with container.write_sessions() as session:
-        row = await service.cancel(session=session, principal=principal, import_id=import_id)
+        row = await service.cancel(
+            session=session, principal=principal, import_id=import_id, stopped_here=stopped_here
+        )
         await session.commit()
     return json_response(row, 202)
 

@@ -175,12 +175,16 @@ async def commit(
     return await get_import(session=session, principal=principal, import_id=import_id)
 
 
-async def cancel(*, session: AsyncSession, principal: Principal, import_id: int) -> dict[str, Any]:
+async def cancel(
+    *, session: AsyncSession, principal: Principal, import_id: int, stopped_here: bool = False
+) -> dict[str, Any]:
     """Cancel the import's job; a running import rolls back everything it wrote."""
     row = await _row(session, principal, import_id)
     if row["job_id"] is None:
         raise Conflict("import.not_started")
-    await jobs.cancel_job(session=session, principal=principal, job_id=row["job_id"])
+    await jobs.cancel_job(
+        session=session, principal=principal, job_id=row["job_id"], stopped_here=stopped_here
+    )
     return await get_import(session=session, principal=principal, import_id=import_id)
 
 
