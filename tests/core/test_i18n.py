@@ -73,3 +73,11 @@ def test_both_gives_every_language() -> None:
 def test_register_refuses_a_message_without_russian() -> None:
     with pytest.raises(ValueError, match="ru"):
         register({"test.only_english": {"en": "Hello"}})
+
+
+def test_a_key_registered_twice_with_other_texts_is_refused() -> None:
+    register({"test.twice": {"en": "One", "ru": "Один"}})
+    register({"test.twice": {"en": "One", "ru": "Один"}})  # the same texts again are fine
+
+    with pytest.raises(ValueError, match="test.twice"):
+        register({"test.twice": {"en": "Other", "ru": "Другой"}})

@@ -18,6 +18,8 @@ def register(messages: dict[str, dict[str, str]]) -> None:
         missing = [lang for lang in SUPPORTED if lang not in texts]
         if missing:
             raise ValueError(f"message {key!r} lacks {missing}")
+        if _catalog.get(key, texts) != texts:  # two modules giving one key different texts
+            raise ValueError(f"message {key!r} is already registered with other texts")
         _catalog[key] = texts
 
 

@@ -8,7 +8,7 @@ register(
             "en": "{name}: the file is damaged or is not a valid {format} file ({reason}).",
             "ru": "{name}: файл повреждён или не является файлом {format} ({reason}).",
         },
-        "transfer.xml_doctype": {
+        "transfer.office_doctype": {
             "en": "{name}: part {part} declares a DTD; office files never need one, "
             "so it is refused.",
             "ru": "{name}: часть {part} содержит DTD; в офисных файлах её не бывает, "
@@ -38,15 +38,15 @@ register(
             "ru": "{name}, лист {sheet}: {rows} строк × {columns} столбцов — больше допустимого "
             "({limit}); разделите лист или сохраните его в CSV.",
         },
-        "transfer.too_many_rows": {
+        "transfer.sheet_too_many_rows": {
             "en": "{sheet}: more than {limit} rows.",
             "ru": "{sheet}: больше {limit} строк.",
         },
-        "transfer.too_many_columns": {
+        "transfer.sheet_too_many_columns": {
             "en": "{sheet}, row {row}: {count} columns, more than the limit of {limit}.",
             "ru": "{sheet}, строка {row}: {count} столбцов, больше допустимых {limit}.",
         },
-        "transfer.cell_too_long": {
+        "transfer.sheet_cell_too_long": {
             "en": "{sheet}, row {row}, column {column}: the value is longer than {limit} "
             "characters.",
             "ru": "{sheet}, строка {row}, столбец {column}: значение длиннее {limit} символов.",

@@ -79,7 +79,7 @@ def test_document_part_with_an_entity_bomb_is_refused(tmp_path: Path):
     rewrite_part(path, "word/document.xml", lambda xml: xml.replace("?>", "?>" + bomb, 1))
     with pytest.raises(FormatError) as caught:
         read_all(read_docx(path, context("lol.docx")))
-    assert caught.value.detail_key == "transfer.xml_doctype"
+    assert caught.value.detail_key == "transfer.office_doctype"
 
 
 def test_too_many_rows_in_a_table_are_refused(tmp_path: Path):

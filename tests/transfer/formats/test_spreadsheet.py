@@ -169,7 +169,7 @@ def test_part_with_a_dtd_is_refused(tmp_path: Path):
     path = write_xlsx_parts(tmp_path / "dtd.xlsx", "<sheetData/>", {"xl/sharedStrings.xml": bomb})
     with pytest.raises(FormatError) as caught:
         read_all(read_xlsx(path, context("dtd.xlsx")))
-    assert caught.value.detail_key == "transfer.xml_doctype"
+    assert caught.value.detail_key == "transfer.office_doctype"
 
 
 def test_highly_compressed_part_is_refused_as_a_zip_bomb(tmp_path: Path):

@@ -108,7 +108,7 @@ class _Scanner:
 
     def feed(self, data: bytes) -> None:
         if _DTD.search(data):
-            raise FormatError("transfer.xml_doctype", name=self.context.filename, part=self.part)
+            raise FormatError("transfer.office_doctype", name=self.context.filename, part=self.part)
 
     def finish(self) -> None:
         return None
@@ -158,7 +158,7 @@ class _WordScanner(_Scanner):
         if self._span.search(data):
             limits = self.context.limits
             raise TooLarge(
-                "transfer.too_many_columns",
+                "transfer.sheet_too_many_columns",
                 sheet=f"{self.context.filename}/{self.part}",
                 row="?",
                 count=f">{limits.max_columns}",
@@ -241,7 +241,7 @@ def _long_text(limit: int) -> re.Pattern[bytes]:
 
 def _fail_long(context: ReadContext, part: str) -> None:
     raise TooLarge(
-        "transfer.cell_too_long",
+        "transfer.sheet_cell_too_long",
         sheet=f"{context.filename}/{part}",
         row="?",
         column="?",

@@ -217,10 +217,10 @@ def check_row(row: Row, label: str, number: int, caps: dict[str, int], *, sheets
     if sheets > caps["max_sheets"]:
         raise TooLarge("transfer.too_many_sheets", name=label, limit=caps["max_sheets"])
     if number > caps["max_rows"]:
-        raise TooLarge("transfer.too_many_rows", sheet=label, limit=caps["max_rows"])
+        raise TooLarge("transfer.sheet_too_many_rows", sheet=label, limit=caps["max_rows"])
     if len(row) > caps["max_columns"]:
         raise TooLarge(
-            "transfer.too_many_columns",
+            "transfer.sheet_too_many_columns",
             sheet=label,
             row=number,
             count=len(row),
@@ -229,7 +229,7 @@ def check_row(row: Row, label: str, number: int, caps: dict[str, int], *, sheets
     for column, cell in enumerate(row, start=1):
         if isinstance(cell, str) and len(cell) > caps["max_cell_chars"]:
             raise TooLarge(
-                "transfer.cell_too_long",
+                "transfer.sheet_cell_too_long",
                 sheet=label,
                 row=number,
                 column=column,

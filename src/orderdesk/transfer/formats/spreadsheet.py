@@ -94,7 +94,7 @@ def _rows(sheet: CalamineSheet, context: ReadContext, label: str, kind: str) -> 
     start_column = sheet.start[1] if sheet.start and sheet.height else 0
     if start_column + sheet.width > limits.max_columns:
         raise TooLarge(
-            "transfer.too_many_columns",
+            "transfer.sheet_too_many_columns",
             sheet=label,
             row=1,
             count=start_column + sheet.width,
@@ -105,7 +105,7 @@ def _rows(sheet: CalamineSheet, context: ReadContext, label: str, kind: str) -> 
     values: list[Any]
     for index, values in enumerate(_call(context, kind, sheet.iter_rows)):
         if index >= limits.max_rows:
-            raise TooLarge("transfer.too_many_rows", sheet=label, limit=limits.max_rows)
+            raise TooLarge("transfer.sheet_too_many_rows", sheet=label, limit=limits.max_rows)
         row: Row = pad + [None if value == "" else value for value in values]
         if merges and index < merges.last_row:
             merges.fill(index, row)
