@@ -101,3 +101,17 @@ async def test_every_delivery_taken_from_the_stream_is_acknowledged(
     finally:
         await client.aclose()
     assert pending["pending"] == 0
+
+
+async def test_a_worker_keeps_running_while_redis_is_unreachable(container: Container) -> None:
+    settings = container.settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
+    unreachable = Container.build(settings, run_jobs=True)
+    stop = asyncio.Event()
+    work = asyncio.create_task(unreachable.jobs.work(stop))
+    try:
+        await asyncio.sleep(1.5)  # the receiver has failed to reach Redis at least once
+        assert not work.done()
+    finally:
+        stop.set()
+        await asyncio.wait_for(work, 30)
+        await unreachable.close()

@@ -213,8 +213,7 @@ class JobQueue:
         """Run jobs until `stop` is set: take deliveries in batches and sweep."""
         assert self.runner is not None, "a queue that works needs a runner"
         self.runner.resume()
-        await self.start()
-        self._working = True
+        self._working = True  # the broker starts in `_receive`, retried while Redis is away
         sweeper = asyncio.create_task(self.run_sweeper(stop))
         loops = [asyncio.create_task(self._dispatch(self.runner))]
         if self.broker is not None:
@@ -231,7 +230,16 @@ class JobQueue:
         log.info("jobs.worker_stopped", worker=self.runner.worker_id)
 
     async def _receive(self, broker: JobStreamBroker) -> None:
-        """Move deliveries from the Redis stream into the inbox, holding back when it is full."""
+        """Move deliveries from the Redis stream into the inbox; survive Redis going away."""
+        while True:
+            try:
+                await self.start()
+                await self._take_from(broker)
+            except Exception:  # noqa: BLE001 (Redis away or restarting: try again shortly)
+                log.warning("jobs.broker_unavailable", exc_info=True)
+                await asyncio.sleep(1)
+
+    async def _take_from(self, broker: JobStreamBroker) -> None:
         async for message in broker.listen():
             try:
                 job_id = int(broker.formatter.loads(message.data).args[0])
