@@ -6,7 +6,7 @@ import json
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -18,6 +18,11 @@ MIN_SECRET_LENGTH = 32
 class StorageBackend(StrEnum):
     local = "local"
     s3 = "s3"
+
+
+class TelegramMode(StrEnum):
+    webhook = "webhook"  # updates arrive at /telegram/webhook (API processes)
+    polling = "polling"  # `orderdesk bot run` asks for updates (one process at a time)
 
 
 class Environment(StrEnum):
@@ -116,11 +121,38 @@ class Settings(BaseSettings):
     export_batch_rows: int = Field(2_000, ge=1, le=100_000)
     export_pdf_max_rows: int = Field(20_000, ge=1, le=1_000_000)
 
+    # Telegram (telegram/): an empty token turns the bot off.
+    telegram_bot_token: str = ""
+    # The Bot API server; tests point it at a loopback stand-in, a local Bot API server works too.
+    telegram_api_base: str = "https://api.telegram.org"
+    telegram_mode: TelegramMode = TelegramMode.webhook
+    # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; allowed: A-Z a-z 0-9 _ -
+    telegram_webhook_secret: str = Field("", pattern=r"^[A-Za-z0-9_-]{0,256}$")
+    telegram_bot_username: str = ""  # for deep links; empty: asked from getMe
+    # Chats that hear about every new order (group or private chat ids).
+    telegram_staff_chat_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    # Status of a user who first arrives through Telegram: "pending" waits for approval (VHM24R).
+    telegram_new_user_status: Literal["active", "pending"] = "active"
+    telegram_updates_rate: str = "30/minute"  # per Telegram user
+    telegram_send_per_second: float = Field(30.0, gt=0, le=1000)  # the bot's global send rate
+    telegram_send_per_chat_per_second: float = Field(1.0, gt=0, le=100)
+    telegram_group_sends_per_minute: int = Field(20, ge=1, le=1000)
+    telegram_init_data_max_age_seconds: int = Field(3600, ge=60, le=7 * 86_400)
+    telegram_login_max_age_seconds: int = Field(86_400, ge=60, le=30 * 86_400)
+    login_link_ttl_seconds: int = Field(900, ge=60, le=86_400)
+    # Absolute base URL users reach this service at (Mini App and one-time login links).
+    public_url: str = "http://127.0.0.1:8000"
+
     log_level: str = "INFO"
     log_format: str = ""  # "json" or "console"; empty: json in production, console otherwise
 
     @field_validator(
-        "secret_keys", "cors_origins", "job_modules", "upload_allowed_types", mode="before"
+        "secret_keys",
+        "cors_origins",
+        "job_modules",
+        "upload_allowed_types",
+        "telegram_staff_chat_ids",
+        mode="before",
     )
     @classmethod
     def _split_csv(cls, value: object) -> object:
@@ -151,6 +183,10 @@ class Settings(BaseSettings):
     def effective_files_dir(self) -> Path:
         """Where the local storage backend keeps uploaded files."""
         return self.files_dir or self.data_dir / "files"
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_bot_token)
 
     @property
     def is_sqlite(self) -> bool:
@@ -202,6 +238,15 @@ class Settings(BaseSettings):
             found.append(
                 "SQLite in production needs ORDERDESK_ALLOW_SQLITE_IN_PRODUCTION=true "
                 "(or set ORDERDESK_DATABASE_URL to PostgreSQL)"
+            )
+        if (
+            self.telegram_bot_token
+            and self.telegram_mode is TelegramMode.webhook
+            and len(self.telegram_webhook_secret) < MIN_SECRET_LENGTH
+        ):
+            found.append(
+                "ORDERDESK_TELEGRAM_WEBHOOK_SECRET must be at least "
+                f"{MIN_SECRET_LENGTH} characters in webhook mode"
             )
         found.extend(self.storage_problems())
         return found

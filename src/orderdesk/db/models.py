@@ -14,6 +14,7 @@ from orderdesk.reconciliation.models import (
     ReconciliationRule,
     ReconciliationRun,
 )
+from orderdesk.telegram.models import TelegramChat, TelegramDelivery, TelegramUpdate
 from orderdesk.transfer.importing.models import Import, ImportProfile
 from orderdesk.units.models import Unit
 
@@ -40,6 +41,9 @@ __all__ = [
     "ReconciliationRule",
     "ReconciliationRun",
     "RefreshToken",
+    "TelegramChat",
+    "TelegramDelivery",
+    "TelegramUpdate",
     "Unit",
     "User",
 ]

@@ -1,0 +1,1 @@
+"""Telegram: the customer bot, staff notifications, the Mini App and Telegram logins."""
