@@ -8,6 +8,11 @@ register(
             "en": "An access token is required (Authorization: Bearer …).",
             "ru": "Нужен токен доступа (Authorization: Bearer …).",
         },
+        "auth.login_link_invalid": {
+            "en": "This login link is invalid, already used or expired; ask the bot for a new one.",
+            "ru": "Ссылка для входа недействительна, уже использована или истекла; "
+            "запросите новую у бота.",
+        },
         "auth.token_invalid": {
             "en": "The access token is invalid or expired.",
             "ru": "Токен доступа недействителен или истёк.",

@@ -1,7 +1,7 @@
 """Imports every table so that Base.metadata is complete (Alembic, tests)."""
 
 from orderdesk.audit.models import AuditEntry, FieldChange
-from orderdesk.auth.models import AuthSession, RefreshToken, User
+from orderdesk.auth.models import AuthSession, LoginLink, RefreshToken, User
 from orderdesk.catalog.models import Category, Item, ItemType
 from orderdesk.core.models import IdempotencyRecord
 from orderdesk.db.base import Base
@@ -30,6 +30,7 @@ __all__ = [
     "ImportProfile",
     "Item",
     "Job",
+    "LoginLink",
     "ItemType",
     "Order",
     "OrderCounter",
