@@ -42,6 +42,7 @@ class Result:
     errors: int  # non-2xx answers plus connect/read/write errors
     requests: int
     timeouts: int = 0  # requests wrk gave up on (no answer within its --timeout)
+    cpu_us: float = 0.0  # server CPU time (user + system) per request: robust on a busy machine
 
 
 def sh(*args: str, env: dict[str, str] | None = None) -> str:
@@ -180,8 +181,17 @@ def lua_script(kind: str, token: str, max_order: int, item_id: int) -> str:
     )
 
 
-def run_wrk(wrk: str, port: int, script: str, connections: int, duration: int) -> Result:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_wrk(
+    wrk: str, port: int, script: str, connections: int, duration: int, pid: int | None = None
+) -> Result:
     path = "/api/v1/orders"
+    cpu_before = cpu_seconds(pid) if pid else 0.0
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script)
         f.write(
@@ -201,7 +211,10 @@ def run_wrk(wrk: str, port: int, script: str, connections: int, duration: int) -
         f"http://127.0.0.1:{port}{path}",
     )
     os.unlink(f.name)
-    return parse_wrk(out)
+    result = parse_wrk(out)
+    if pid and result.requests:
+        result.cpu_us = (cpu_seconds(pid) - cpu_before) / result.requests * 1e6
+    return result
 
 
 def _ms(text: str) -> float:
@@ -264,8 +277,10 @@ def main() -> None:
             ("create", "POST /orders"),
         ):
             script = lua_script(kind, token, 10_000, item_id)
-            ours = run_wrk(wrk, ORDERDESK_PORT, script, 64, args.duration)
-            base = run_wrk(wrk, BASELINE_PORT, script, 64, args.duration)
+            ours = run_wrk(
+                wrk, ORDERDESK_PORT, script, 64, args.duration, servers["orderdesk"].pid
+            )
+            base = run_wrk(wrk, BASELINE_PORT, script, 64, args.duration, servers["baseline"].pid)
             rows.append((label, ours, base))
         stress = {
             kind: run_wrk(
@@ -284,6 +299,7 @@ def print_table(rows: list[tuple[str, Result, Result]], stress: dict[str, Result
     header = (
         f"{'scenario':<22}{'orderdesk RPS':>14}{'baseline RPS':>14}{'ratio':>7}"
         f"{'p50 od/base ms':>18}{'p99 od/base ms':>18}{'p99 ratio':>10}{'errors':>8}"
+        f"{'CPU µs/req od/base':>20}{'CPU ratio':>10}"
     )
     print(header)
     print("-" * len(header))
@@ -293,6 +309,8 @@ def print_table(rows: list[tuple[str, Result, Result]], stress: dict[str, Result
             f"{f'{ours.p50_ms:.1f}/{base.p50_ms:.1f}':>18}"
             f"{f'{ours.p99_ms:.1f}/{base.p99_ms:.1f}':>18}"
             f"{ours.p99_ms / base.p99_ms:>10.2f}{f'{ours.errors}/{base.errors}':>8}"
+            f"{f'{ours.cpu_us:.0f}/{base.cpu_us:.0f}':>20}"
+            f"{base.cpu_us / ours.cpu_us if ours.cpu_us else 0:>10.2f}"
         )
     print("\norderdesk alone at 256 connections")
     for kind, res in stress.items():
