@@ -277,9 +277,7 @@ def main() -> None:
             ("create", "POST /orders"),
         ):
             script = lua_script(kind, token, 10_000, item_id)
-            ours = run_wrk(
-                wrk, ORDERDESK_PORT, script, 64, args.duration, servers["orderdesk"].pid
-            )
+            ours = run_wrk(wrk, ORDERDESK_PORT, script, 64, args.duration, servers["orderdesk"].pid)
             base = run_wrk(wrk, BASELINE_PORT, script, 64, args.duration, servers["baseline"].pid)
             rows.append((label, ours, base))
         stress = {

@@ -120,6 +120,11 @@ class Settings(BaseSettings):
     export_sync_max_rows: int = Field(5_000, ge=0, le=1_000_000)
     export_batch_rows: int = Field(2_000, ge=1, le=100_000)
     export_pdf_max_rows: int = Field(20_000, ge=1, le=1_000_000)
+    # Retention (ops/retention.py, daily job cleanup.retention): export files, import uploads
+    # and reports are deleted after retention_files_days; finished job rows after
+    # retention_jobs_days (never before their files).
+    retention_files_days: int = Field(14, ge=1, le=3650)
+    retention_jobs_days: int = Field(90, ge=1, le=3650)
 
     # Telegram (telegram/): an empty token turns the bot off.
     telegram_bot_token: str = ""

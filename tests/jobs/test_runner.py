@@ -175,3 +175,15 @@ async def test_the_scheduled_idempotency_cleanup_runs_as_a_job(
 
     assert job["status"] == "succeeded"
     assert job["result"] == {"deleted": 0, "older_than_hours": 24}
+
+
+async def test_the_scheduled_retention_cleanup_runs_as_a_job(
+    container: Container, worker: JobQueue, enqueue: Enqueue
+) -> None:
+    job_id = await enqueue("cleanup.retention", params={"files_days": 3, "jobs_days": 30})
+
+    job = await wait_for_job(container, job_id)
+
+    assert job["status"] == "succeeded"
+    assert job["result"]["files_days"] == 3
+    assert job["result"]["jobs"] == 0

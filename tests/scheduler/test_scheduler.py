@@ -115,7 +115,10 @@ async def test_run_stops_when_asked(container: Container) -> None:
 
 
 def test_registry_declares_the_idempotency_cleanup_daily(database_url: str) -> None:
-    [task] = periodic_tasks(make_settings(database_url, idempotency_ttl_hours=48))
+    tasks = {
+        t.name: t for t in periodic_tasks(make_settings(database_url, idempotency_ttl_hours=48))
+    }
+    task = tasks["cleanup.idempotency"]
     assert task.name == task.job_kind == "cleanup.idempotency"
     assert task.cron == "17 3 * * *"
     assert task.params == {"older_than_hours": 48}

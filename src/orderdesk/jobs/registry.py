@@ -33,6 +33,7 @@ class JobKind:
 _KINDS: dict[str, JobKind] = {}
 BUILTIN_MODULES = (
     "orderdesk.jobs.builtin",
+    "orderdesk.ops.retention",
     "orderdesk.reconciliation.jobs",
     "orderdesk.transfer.export.jobs",
     "orderdesk.transfer.importing.jobs",

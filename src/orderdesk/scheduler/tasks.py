@@ -50,6 +50,7 @@ def periodic_tasks(settings: Settings) -> list[PeriodicTask]:
             job_kind="cleanup.idempotency",
             params={"older_than_hours": settings.idempotency_ttl_hours},
         ),
+        PeriodicTask(name="cleanup.retention", cron="37 3 * * *", job_kind="cleanup.retention"),
     ]
     unknown = set(settings.schedule_overrides) - {task.name for task in tasks}
     if unknown:
