@@ -40,7 +40,7 @@ async def local_copy(storage: Storage, key: str, suffix: str) -> AsyncIterator[P
     try:
         try:
             chunks = await storage.open(key)
-        except StoredObjectMissing:
+        except (StoredObjectMissing, ValueError):  # ValueError: the retention job cleared the key
             raise ImportFileMissing("import.file_missing") from None
         async for chunk in chunks:
             await asyncio.to_thread(handle.write, chunk)
