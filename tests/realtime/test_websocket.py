@@ -291,3 +291,47 @@ async def test_replay_is_bounded_and_says_so(
             first, done = await receive(ws), await receive_until(ws, "replayed")
     assert first["type"] == "event"
     assert (done["count"], done["truncated"]) == (1, True)
+
+
+async def test_logging_out_closes_that_sessions_websocket_at_once(
+    database_url: str, container: Container, make_user: UserFactory
+) -> None:
+    admin = await make_user("admin")
+    async with live_server(database_url) as server:
+        ending, staying = await token_for(server, admin), await token_for(server, admin)
+        gone = await open_ws(server, ending, topics="orders")
+        kept = await open_ws(server, staying, topics="orders")
+        async with httpx.AsyncClient(base_url=server.http) as http:
+            out = await http.post(
+                "/api/v1/auth/logout", headers={"Authorization": f"Bearer {ending}"}
+            )
+        assert out.status_code == 204, out.text
+
+        assert await close_code(gone) == (4401, t("ws.session_ended", "en"))
+        await kept.send(orjson.dumps({"type": "ping"}))
+        assert (await receive_until(kept, "pong"))["type"] == "pong"  # the other login stays
+        await kept.close()
+
+
+async def test_blocking_a_user_closes_all_their_websockets(
+    database_url: str, container: Container, make_user: UserFactory
+) -> None:
+    admin, customer = await make_user("admin"), await make_user()
+    async with live_server(database_url) as server:
+        admin_token, token = await token_for(server, admin), await token_for(server, customer)
+        sockets = [await open_ws(server, token, topics="orders") for _ in range(2)]
+        async with httpx.AsyncClient(base_url=server.http) as http:
+            user = await http.get(
+                f"/api/v1/users/{customer.id}", headers={"Authorization": f"Bearer {admin_token}"}
+            )
+            blocked = await http.patch(
+                f"/api/v1/users/{customer.id}",
+                json={"status": "blocked"},
+                headers={
+                    "Authorization": f"Bearer {admin_token}",
+                    "If-Match": user.headers["etag"],
+                },
+            )
+        assert blocked.status_code == 200, blocked.text
+        for ws in sockets:
+            assert (await close_code(ws))[0] == 4401

@@ -19,6 +19,8 @@ from orderdesk.core.pagination import (
     search_clause,
 )
 from orderdesk.db.query import Prepared, fetch_all, fetch_one
+from orderdesk.realtime.events import SESSIONS_REVOKED
+from orderdesk.realtime.outbox import record_event
 
 USER_COLUMNS = (
     User.id,
@@ -159,3 +161,16 @@ async def revoke_sessions(
     if user_id is not None:
         stmt = stmt.where(AuthSession.user_id == user_id)
     await session.execute(stmt.values(revoked_at=now, revoked_reason=reason))
+    # Open WebSockets of these sessions close when this commits (realtime/hub.py).
+    record_event(
+        session,
+        type=SESSIONS_REVOKED,
+        aggregate_type="session",
+        aggregate_id=session_id if session_id is not None else f"user:{user_id}",
+        payload={
+            "user_id": user_id,
+            "session_id": session_id,
+            "except_session_id": except_session_id,
+            "reason": reason,
+        },
+    )

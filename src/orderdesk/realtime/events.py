@@ -9,6 +9,10 @@ import orjson
 
 from orderdesk.realtime.models import OutboxEvent
 
+# A control event: login sessions were revoked; every process closes their WebSockets.
+# Never delivered to clients (the hub handles it before the fan-out).
+SESSIONS_REVOKED = "auth.sessions_revoked"
+
 # The topic family of each aggregate: `orders` hears every order event, `order:5` one order.
 FAMILIES = {
     "order": "orders",

@@ -13,13 +13,14 @@ import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 
 from orderdesk.core.permissions import Principal
 from orderdesk.realtime.access import may_see
 from orderdesk.realtime.bus import EventBus
-from orderdesk.realtime.events import Event
+from orderdesk.realtime.events import SESSIONS_REVOKED, Event
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_TIMEOUT = 4408
@@ -148,6 +149,9 @@ class Hub:
     async def on_events(self, events: Sequence[Event]) -> None:
         """Fan a batch out to the connections whose topics and permissions match."""
         for event in events:
+            if event.type == SESSIONS_REVOKED:
+                self.end_sessions(event.payload)
+                continue
             family, single = event.topics
             targets = self.by_topic.get(family, set()) | self.by_topic.get(single, set())
             text: str | None = None
@@ -155,6 +159,20 @@ class Hub:
                 if may_see(conn.principal, event):
                     text = text or event.client_message()  # encoded once for all listeners
                     conn.deliver(event, text)
+
+    def end_sessions(self, revoked: dict[str, Any]) -> None:
+        """Close the connections of revoked login sessions (logout, block, password change)."""
+        user_id, session_id = revoked.get("user_id"), revoked.get("session_id")
+        spared = revoked.get("except_session_id")
+        for conn in list(self.connections):
+            principal = conn.principal
+            if session_id is not None and principal.session_id != session_id:
+                continue
+            if user_id is not None and principal.user_id != user_id:
+                continue
+            if spared is not None and principal.session_id == spared:
+                continue
+            conn.kill(CLOSE_UNAUTHORIZED, "ws.session_ended")
 
     async def _beat(self) -> None:
         while True:

@@ -12,6 +12,10 @@ register(
             "ru": "Токен доступа недействителен",
         },
         "ws.session_expired": {"en": "Access token expired", "ru": "Срок токена истёк"},
+        "ws.session_ended": {
+            "en": "This login session has ended",
+            "ru": "Сеанс входа завершён",
+        },
         "ws.auth_timeout": {
             "en": "No access token given in time",
             "ru": "Токен не получен вовремя",
