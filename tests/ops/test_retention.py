@@ -6,17 +6,22 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from sqlalchemy import insert, select
 
 from orderdesk.auth.models import LoginLink
 from orderdesk.container import Container
 from orderdesk.db.types import utcnow
+from orderdesk.files.models import Attachment
 from orderdesk.jobs.models import Job
 from orderdesk.ops.retention import purge
 from orderdesk.scheduler.tasks import periodic_tasks
 from orderdesk.telegram.models import TelegramUpdate
 from orderdesk.transfer.importing.models import Import
 from tests.conftest import UserFactory
+from tests.factories import make_item, make_item_type
+from tests.files import samples
+from tests.files.helpers import stored_key, upload
 
 DAY = timedelta(days=1)
 
@@ -165,3 +170,30 @@ async def test_a_run_removes_at_most_one_batch(container: Container) -> None:
 def test_retention_runs_daily_on_the_scheduler(container: Container) -> None:
     tasks = {task.name: task for task in periodic_tasks(container.settings)}
     assert tasks["cleanup.retention"].job_kind == "cleanup.retention"
+
+
+async def test_attachments_of_a_deleted_item_go_and_those_of_a_live_item_stay(
+    client: httpx.AsyncClient, container: Container, admin_headers: dict[str, str]
+) -> None:
+    item_type = await make_item_type(container)
+    doomed = await make_item(container, item_type["id"])
+    kept = await make_item(container, item_type["id"])
+    keys = []
+    for item in (doomed, kept):
+        created = await upload(client, f"items/{item['id']}", admin_headers, "a.pdf", samples.PDF)
+        assert created.status_code == 201, created.text
+        keys.append(await stored_key(container, created.json()["id"]))
+    gone = await client.delete(
+        f"/api/v1/items/{doomed['id']}",
+        headers={**admin_headers, "If-Match": f'"{doomed["version"]}"'},
+    )
+    assert gone.status_code == 204, gone.text
+
+    done = await _run(container)
+
+    assert done.orphaned_attachments == 1
+    assert not await container.storage.exists(keys[0])
+    assert await container.storage.exists(keys[1])
+    async with container.read_sessions() as session:
+        owners = (await session.scalars(select(Attachment.owner_id))).all()
+    assert list(owners) == [kept["id"]]

@@ -1,9 +1,10 @@
 """Retention: what orderdesk keeps, and for how long (the `cleanup.retention` daily job).
 
 Without it the file storage and three tables only grow: export files and import uploads and
-reports stay forever, finished job rows pile up, spent login links and seen Telegram update ids
-are never needed again. Each run removes a bounded batch of each, so a long backlog is worked
-off over several runs instead of one transaction that holds locks for minutes.
+reports stay forever, finished job rows pile up, attachments outlive the item or order they
+belonged to, spent login links and seen Telegram update ids are never needed again. Each run
+removes a bounded batch of each, so a long backlog is worked off over several runs instead of
+one transaction that holds locks for minutes.
 
 Files go first, rows after: if the transaction then fails, a row may point at a file that is
 gone, which the downloads already answer as "the file is no longer available" (404).
@@ -19,11 +20,14 @@ from sqlalchemy import Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orderdesk.auth.models import LoginLink
+from orderdesk.catalog.models import Item
 from orderdesk.db.types import utcnow
+from orderdesk.files.models import Attachment
 from orderdesk.files.storage import Storage, build_storage
 from orderdesk.jobs.context import JobContext
 from orderdesk.jobs.models import FINISHED_STATUSES, Job
 from orderdesk.jobs.registry import job_kind
+from orderdesk.orders.models import Order
 from orderdesk.settings import Settings
 from orderdesk.telegram.models import TelegramUpdate
 from orderdesk.transfer.importing.models import Import
@@ -36,11 +40,13 @@ TELEGRAM_UPDATE_DAYS = 2
 LOGIN_LINK_GRACE = timedelta(days=1)  # spent/expired links stay a day for the audit trail
 IMPORTS = cast(Table, Import.__table__)
 JOBS = cast(Table, Job.__table__)
+ATTACHMENTS = cast(Table, Attachment.__table__)
 
 
 @dataclass(slots=True)
 class Purged:
     export_files: int = 0
+    orphaned_attachments: int = 0
     import_files: int = 0
     jobs: int = 0
     login_links: int = 0
@@ -63,6 +69,7 @@ async def purge(
     done = Purged()
     done.export_files = await _export_files(session, storage, files_before, batch)
     done.import_files = await _import_files(session, storage, files_before, batch)
+    done.orphaned_attachments = await _orphaned_attachments(session, storage, batch)
     done.jobs = await _finished_jobs(session, jobs_before, batch)
     done.login_links = await _delete_where(
         session, LoginLink.__table__, LoginLink.expires_at < now - LOGIN_LINK_GRACE, batch
@@ -124,6 +131,30 @@ async def _import_files(
             update(IMPORTS).where(IMPORTS.c.id == import_id).values(storage_key="", report_key=None)
         )
     return len(rows)
+
+
+async def _orphaned_attachments(session: AsyncSession, storage: Storage, batch: int) -> int:
+    """Delete attachments (rows and files) whose item or order has been deleted."""
+    removed = 0
+    for owner_type, owners in (("item", Item.__table__), ("order", Order.__table__)):
+        owner_id = cast(Table, owners).c.id
+        rows = (
+            await session.execute(
+                select(ATTACHMENTS.c.id, ATTACHMENTS.c.storage_key)
+                .where(
+                    ATTACHMENTS.c.owner_type == owner_type,
+                    ~select(owner_id).where(owner_id == ATTACHMENTS.c.owner_id).exists(),
+                )
+                .limit(batch)
+            )
+        ).all()
+        for _, key in rows:
+            await storage.delete(key)
+        if rows:
+            ids = [attachment_id for attachment_id, _ in rows]
+            await session.execute(delete(ATTACHMENTS).where(ATTACHMENTS.c.id.in_(ids)))
+        removed += len(rows)
+    return removed
 
 
 async def _finished_jobs(session: AsyncSession, before: datetime, batch: int) -> int:
