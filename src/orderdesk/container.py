@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,7 +17,7 @@ from orderdesk.files.storage import Storage, build_storage
 from orderdesk.jobs.queue import JobQueue
 from orderdesk.jobs.registry import load_modules
 from orderdesk.jobs.runner import JobRunner
-from orderdesk.realtime.bus import EventBus, build_bus
+from orderdesk.realtime.bus import EventBus, build_bus, publish_live
 from orderdesk.realtime.relay import OutboxRelay
 from orderdesk.settings import Settings
 
@@ -65,6 +66,8 @@ class Container:
         jobs = JobQueue(settings, write, runner)
         write.configure(info={"job_queue": jobs})
         bus = build_bus(settings.redis_url, settings.realtime_channel)
+        if runner is not None and not runner.share_progress_in_db:
+            runner.live_events = functools.partial(publish_live, bus)
         relay = OutboxRelay(
             read_sessions=read,
             write_sessions=write,

@@ -335,3 +335,30 @@ async def test_blocking_a_user_closes_all_their_websockets(
         assert blocked.status_code == 200, blocked.text
         for ws in sockets:
             assert (await close_code(ws))[0] == 4401
+
+
+async def test_a_running_jobs_progress_reaches_its_requester_live(
+    database_url: str, container: Container, make_user: UserFactory
+) -> None:
+    from orderdesk.jobs import service as jobs
+    from orderdesk.jobs.registry import load_modules
+
+    load_modules(["tests.jobs.kinds"])
+    admin = await make_user("admin")
+    async with live_server(database_url, jobs_in_process=True) as server:
+        token = await token_for(server, admin)
+        ws = await open_ws(server, token, topics="jobs")
+        async with server.container.write_sessions() as session:
+            job = await jobs.enqueue(
+                session, kind="test.effect", params={"steps": 3, "step_seconds": 0.05},
+                actor_id=admin.id,
+            )  # fmt: skip
+            await session.commit()
+        # the server runs jobs itself (embedded shape)
+        progress = [
+            await receive_until(ws, "event", event="job.progress", aggregate_id=str(job.id))
+            for _ in range(3)
+        ]
+        await ws.close()
+    assert [p["payload"]["done"] for p in progress] == [1, 2, 3]
+    assert {p["payload"]["total"] for p in progress} == {3}

@@ -64,6 +64,9 @@ class JobRunner:
         self.finisher = Finisher(sessions, self.worker_id)
         self.live: dict[int, Progress] = {}
         self.listeners: list[ProgressListener] = []
+        # Where progress goes when it cannot be written to the database (SQLite): the event
+        # bus directly, so WebSocket clients still see it live (set by the container).
+        self.live_events: Callable[[dict[str, Any]], Awaitable[None]] | None = None
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._claims: dict[int, dict[str, Any]] = {}
         self._cancelled: set[int] = set()
@@ -237,6 +240,13 @@ class JobRunner:
         for listener in self.listeners:
             await listener(job_id, progress)
         if not self.share_progress_in_db:
+            if self.live_events is not None:  # no outbox row possible beside the job's lock
+                payload = {
+                    "done": progress.done,
+                    "total": progress.total,
+                    "counts": progress.counts,
+                }
+                await self.live_events(job_event(self._claims[job_id], "job.progress", payload))
             return
         async with self.sessions() as session:
             await repo.save_progress(

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import structlog
 
+from orderdesk.db.types import utcnow
 from orderdesk.realtime.events import Event, decode_batch, encode_batch
 
 Handler = Callable[[Sequence[Event]], Awaitable[None]]
@@ -143,3 +145,20 @@ class RedisEventBus(EventBus):
 def build_bus(redis_url: str | None, channel: str) -> EventBus:
     """Redis pub/sub when Redis is configured, the in-process bus otherwise."""
     return RedisEventBus(redis_url, channel) if redis_url else EventBus()
+
+
+async def publish_live(bus: EventBus, fields: dict[str, Any]) -> None:
+    """Publish an event that has no outbox row (id 0: live only, never replayed)."""
+    event = Event(
+        id=0,
+        event_id=str(uuid.uuid4()),
+        type=fields["type"],
+        aggregate_type=fields["aggregate_type"],
+        aggregate_id=str(fields["aggregate_id"]),
+        payload=dict(fields.get("payload") or {}),
+        unit_id=fields.get("unit_id"),
+        customer_id=fields.get("customer_id"),
+        actor_id=fields.get("actor_id"),
+        created_at=utcnow().isoformat(),
+    )
+    await bus.publish([event])

@@ -65,7 +65,7 @@ class Event:
         return orjson.dumps(
             {
                 "type": "event",
-                "id": self.id,
+                "id": self.id or None,  # None: a live-only event (no outbox row to replay)
                 "event_id": self.event_id,
                 "event": self.type,
                 "aggregate": self.aggregate_type,
