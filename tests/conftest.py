@@ -85,6 +85,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "argon2_time_cost": 1,
         "argon2_memory_cost_kib": 64,
         "log_level": "WARNING",
+        "gc_freeze_on_startup": False,  # many apps per test process: frozen cycles would pile up
         "redis_url": REDIS_URL,
         "redis_namespace": REDIS_NAMESPACE,
         "jobs_heartbeat_seconds": 0.2,

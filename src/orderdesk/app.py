@@ -18,6 +18,7 @@ from orderdesk.files.upload import UploadPolicy
 from orderdesk.ops.docs import install_docs
 from orderdesk.ops.logging import configure_logging
 from orderdesk.ops.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from orderdesk.ops.runtime import freeze_startup_objects
 from orderdesk.realtime.hub import Hub
 from orderdesk.settings import Settings
 from orderdesk.transfer.importing.api import UPLOAD_PATH as IMPORT_UPLOAD_PATH
@@ -43,6 +44,8 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         if container.jobs.runner is not None:  # embedded: this process runs the jobs too
             worker = asyncio.create_task(container.jobs.work(stop))
         async with _in_process_scheduler(container):
+            if settings.gc_freeze_on_startup:
+                freeze_startup_objects()
             yield
         stop.set()
         if worker is not None:

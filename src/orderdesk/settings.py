@@ -148,6 +148,10 @@ class Settings(BaseSettings):
     # Absolute base URL users reach this service at (Mini App and one-time login links).
     public_url: str = "http://127.0.0.1:8000"
 
+    # Move the objects built at startup out of the garbage collector's reach (ops/runtime.py):
+    # full collections then scan only what requests create, not the whole framework heap.
+    gc_freeze_on_startup: bool = True
+
     log_level: str = "INFO"
     log_format: str = ""  # "json" or "console"; empty: json in production, console otherwise
 
