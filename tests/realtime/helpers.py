@@ -79,10 +79,15 @@ async def live_server(database_url: str, **overrides: Any) -> AsyncIterator[Live
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
-    for _ in range(200):
-        if server.started:
+    for _ in range(1200):  # up to 30 s: a busy shared machine starts slowly
+        if server.started or task.done():
             break
         await asyncio.sleep(0.025)
+    if not server.started:
+        server.should_exit = True
+        raise RuntimeError("the live server did not start") from (
+            task.exception() if task.done() else None
+        )
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
         yield LiveServer(container, port, app)
