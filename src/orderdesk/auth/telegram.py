@@ -89,11 +89,13 @@ async def login_with_init_data(
     identity = await _verified(
         session,
         "telegram_webapp",
-        lambda: verify_init_data(
-            init_data,
-            token=settings.telegram_bot_token,
-            max_age_seconds=settings.telegram_init_data_max_age_seconds,
-        ).identity,
+        lambda: (
+            verify_init_data(
+                init_data,
+                token=settings.telegram_bot_token,
+                max_age_seconds=settings.telegram_init_data_max_age_seconds,
+            ).identity
+        ),
     )
     await _limit(session, settings, limiter, "login-user", f"tg:{identity.id}")
     user, _ = await user_for_telegram(session, identity, status=settings.telegram_new_user_status)
@@ -155,13 +157,15 @@ async def link_telegram(
     identity = await _verified(
         session,
         "telegram_link",
-        lambda: _widget(settings, widget)
-        if widget is not None
-        else verify_init_data(
-            init_data,
-            token=settings.telegram_bot_token,
-            max_age_seconds=settings.telegram_init_data_max_age_seconds,
-        ).identity,
+        lambda: (
+            _widget(settings, widget)
+            if widget is not None
+            else verify_init_data(
+                init_data,
+                token=settings.telegram_bot_token,
+                max_age_seconds=settings.telegram_init_data_max_age_seconds,
+            ).identity
+        ),
     )
     user = await _own_user(session, principal)
     if user.telegram_id == identity.id:
@@ -291,4 +295,3 @@ async def _fail(
         success=False,
         detail=detail[:200],
     )
-

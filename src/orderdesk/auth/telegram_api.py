@@ -55,9 +55,7 @@ async def telegram_widget(
     return token_response(pair)
 
 
-@router.post(
-    "/telegram/link", response_model=UserOut, summary="Link a Telegram account to oneself"
-)
+@router.post("/telegram/link", response_model=UserOut, summary="Link a Telegram account to oneself")
 async def telegram_link(
     body: TelegramLinkIn, session: SessionDep, principal: PrincipalDep, container: ContainerDep
 ) -> Response:
@@ -72,9 +70,7 @@ async def telegram_link(
     return record_response(row)
 
 
-@router.delete(
-    "/telegram/link", response_model=UserOut, summary="Unlink one's Telegram account"
-)
+@router.delete("/telegram/link", response_model=UserOut, summary="Unlink one's Telegram account")
 async def telegram_unlink(
     session: SessionDep, principal: PrincipalDep, container: ContainerDep
 ) -> Response:

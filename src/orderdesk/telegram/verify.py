@@ -114,7 +114,9 @@ def verify_login_widget(
     identity = _identity(
         {k: fields.get(k, "") for k in ("id", "first_name", "last_name", "username")}
     )
-    return WidgetLogin(identity=identity, auth_date=auth_date, photo_url=fields.get("photo_url", ""))
+    return WidgetLogin(
+        identity=identity, auth_date=auth_date, photo_url=fields.get("photo_url", "")
+    )
 
 
 def verify_init_data(
