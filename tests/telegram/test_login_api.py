@@ -138,7 +138,8 @@ async def test_mini_app_newcomer_waits_for_approval_when_new_users_are_pending(
     assert response.headers["content-type"] == "application/problem+json"
     assert "approval" in response.json()["detail"]
     user = await user_by_telegram(container, 5001)
-    assert user is not None and user.status == "pending"  # kept despite the error
+    assert user is not None
+    assert user.status == "pending"  # kept despite the error
 
 
 async def test_mini_app_login_of_a_blocked_user_is_forbidden_in_russian(

@@ -31,7 +31,8 @@ register(
         "link_page.button": {"en": "Log in", "ru": "Войти"},
         "link_page.working": {"en": "Logging in…", "ru": "Входим…"},
         "link_page.failed": {
-            "en": "This link is invalid, already used or expired. Ask the bot for a new one (/login).",
+            "en": "This link is invalid, already used or expired. "
+            "Ask the bot for a new one (/login).",
             "ru": "Ссылка недействительна, уже использована или истекла. "
             "Запросите новую у бота (/login).",
         },
@@ -52,7 +53,8 @@ _SCRIPT = """
     status.textContent = status.dataset.working;
     fetch("/api/v1/auth/link", {
       method: "POST",
-      headers: {"Content-Type": "application/json", "Accept-Language": document.documentElement.lang},
+      headers: {"Content-Type": "application/json",
+                "Accept-Language": document.documentElement.lang},
       body: JSON.stringify({token: token}),
       credentials: "omit",
       referrerPolicy: "no-referrer",

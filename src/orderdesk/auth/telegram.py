@@ -54,7 +54,8 @@ register(
         },
         "tg_auth.already_linked": {
             "en": "Your account is linked to another Telegram account; unlink it first.",
-            "ru": "Ваша учётная запись привязана к другому аккаунту Telegram; сначала отвяжите его.",
+            "ru": "Ваша учётная запись привязана к другому аккаунту Telegram; "
+            "сначала отвяжите его.",
         },
         "tg_auth.only_login": {
             "en": "Telegram is this account's only way to log in; set a password before unlinking.",
