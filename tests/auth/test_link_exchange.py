@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import logging
 import re
 from datetime import timedelta
@@ -10,6 +12,7 @@ import httpx
 import structlog
 from sqlalchemy import select, update
 
+from orderdesk.app import create_app
 from orderdesk.audit.models import AuditEntry
 from orderdesk.auth.links import LINK_PATH, issue_login_link
 from orderdesk.auth.models import LoginLink, User
@@ -147,3 +150,30 @@ async def test_the_access_log_never_carries_the_token(
     assert requests
     assert all(token not in repr(entry) for entry in logs)
     assert requests[0]["path"] == LINK_PATH + "…"
+
+
+async def test_two_simultaneous_exchanges_of_one_link_log_in_once(
+    client: httpx.AsyncClient, container: Container, make_user: UserFactory
+) -> None:
+    token = await issue(container, (await make_user("manager")).id)
+    responses = await asyncio.gather(
+        *(client.post(EXCHANGE, json={"token": token}) for _ in range(4))
+    )
+    assert sorted(r.status_code for r in responses) == [200, 401, 401, 401]
+
+
+async def test_link_exchanges_over_the_address_rate_get_429(
+    container: Container, make_user: UserFactory
+) -> None:
+    settings = container.settings.model_copy(update={"login_rate_per_ip": "2/minute"})
+    app = create_app(container=dataclasses.replace(container, settings=settings))
+    transport = httpx.ASGITransport(app=app, client=("10.9.8.7", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        for _ in range(2):
+            assert (await http.post(EXCHANGE, json={"token": "guess"})).status_code == 401
+        token = await issue(container, (await make_user("manager")).id)
+        limited = await http.post(EXCHANGE, json={"token": token})
+    assert limited.status_code == 429
+    async with container.read_sessions() as session:
+        link = (await session.execute(select(LoginLink))).scalar_one()
+    assert link.used_at is None  # a refused attempt does not burn the link
