@@ -6,8 +6,7 @@ password login: the per-address budget is shared, the per-account one is keyed `
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -87,17 +86,7 @@ async def login_with_init_data(
     """Exchange verified Mini App initData for tokens; a new Telegram user becomes a customer."""
     ensure_enabled(settings)
     await _limit(session, settings, limiter, "login-ip", request_context().ip or "-")
-    identity = await _verified(
-        session,
-        "telegram_webapp",
-        lambda: (
-            verify_init_data(
-                init_data,
-                token=settings.telegram_bot_token,
-                max_age_seconds=settings.telegram_init_data_max_age_seconds,
-            ).identity
-        ),
-    )
+    identity = await _verified(session, "telegram_webapp", lambda: _mini_app(settings, init_data))
     await _limit(session, settings, limiter, "login-user", f"tg:{identity.id}")
     user, _ = await user_for_telegram(session, identity, status=settings.telegram_new_user_status)
     return await _login_active(session, tokens, user, "telegram_webapp")
@@ -158,15 +147,7 @@ async def link_telegram(
     identity = await _verified(
         session,
         "telegram_link",
-        lambda: (
-            _widget(settings, widget)
-            if widget is not None
-            else verify_init_data(
-                init_data,
-                token=settings.telegram_bot_token,
-                max_age_seconds=settings.telegram_init_data_max_age_seconds,
-            ).identity
-        ),
+        lambda: _widget(settings, widget) if widget is not None else _mini_app(settings, init_data),
     )
     user = await _own_user(session, principal)
     if user.telegram_id == identity.id:
@@ -215,6 +196,14 @@ async def unlink_telegram(*, session: AsyncSession, principal: Principal) -> Use
     return user
 
 
+def _mini_app(settings: Settings, init_data: str | None) -> TelegramIdentity:
+    return verify_init_data(
+        init_data,
+        token=settings.telegram_bot_token,
+        max_age_seconds=settings.telegram_init_data_max_age_seconds,
+    ).identity
+
+
 def _widget(settings: Settings, data: Mapping[str, object] | None) -> TelegramIdentity:
     return verify_login_widget(
         data or {},
@@ -237,10 +226,12 @@ async def _own_user(session: AsyncSession, principal: Principal) -> User:
     return user
 
 
-async def _verified(session: AsyncSession, method: str, check: Any) -> TelegramIdentity:
+async def _verified(
+    session: AsyncSession, method: str, check: Callable[[], TelegramIdentity]
+) -> TelegramIdentity:
     """Run a verification; a failure is audited (and committed) before it answers 401."""
     try:
-        identity: TelegramIdentity = check()
+        identity = check()
     except TelegramAuthError as exc:
         await _fail(session, "auth.login_failed", method, exc.reason)
         exc.commit = True
