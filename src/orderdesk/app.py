@@ -117,6 +117,8 @@ async def _in_process_scheduler(container: Container) -> AsyncIterator[None]:
 def _mount_routers(app: FastAPI) -> None:
     from orderdesk.audit.api import router as audit_router
     from orderdesk.auth.api import router as auth_router
+    from orderdesk.auth.link_page import router as link_page_router
+    from orderdesk.auth.telegram_api import router as auth_telegram_router
     from orderdesk.auth.users_api import router as users_router
     from orderdesk.catalog.api import router as catalog_router
     from orderdesk.files.api import router as files_router
@@ -130,9 +132,11 @@ def _mount_routers(app: FastAPI) -> None:
     from orderdesk.units.api import router as units_router
 
     _add_routes(app, ops_router, "")
+    _add_routes(app, link_page_router, "")
     app.add_api_websocket_route("/ws", websocket_endpoint, name="realtime")
     for router in (
         auth_router,
+        auth_telegram_router,
         users_router,
         units_router,
         catalog_router,

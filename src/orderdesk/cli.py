@@ -1,4 +1,4 @@
-"""Command line: serve, scheduler, migrate, createadmin, users, demo, import, openapi."""
+"""Command line: serve, scheduler, migrate, createadmin, users, stats, demo, import, openapi."""
 
 from __future__ import annotations
 
@@ -303,22 +303,149 @@ def users_set_role(
     _user_change(user, role=role)
 
 
+USER_HELP = "Username, id or Telegram id (id:N / tg:N when digits could mean either)"
+
+
 @users_app.command("block")
-def users_block(user: Annotated[str, typer.Argument(help="Username or id")]) -> None:
+def users_block(user: Annotated[str, typer.Argument(help=USER_HELP)]) -> None:
     """Block a user; their sessions end at once."""
     _user_change(user, status="blocked")
 
 
 @users_app.command("unblock")
-def users_unblock(user: Annotated[str, typer.Argument(help="Username or id")]) -> None:
+def users_unblock(user: Annotated[str, typer.Argument(help=USER_HELP)]) -> None:
     """Unblock (or approve) a user."""
     _user_change(user, status="active")
 
 
 @users_app.command("approve")
-def users_approve(user: Annotated[str, typer.Argument(help="Username or id")]) -> None:
+def users_approve(user: Annotated[str, typer.Argument(help=USER_HELP)]) -> None:
     """Approve a pending user."""
     _user_change(user, status="active")
+
+
+TelegramId = Annotated[int, typer.Argument(min=1, max=2**53 - 1, help="Telegram user id")]
+
+
+@users_app.command("make-admin")
+def users_make_admin(
+    telegram_id: TelegramId,
+    super_admin: Annotated[
+        bool,
+        typer.Option(
+            "--super",
+            help="Role admin (FOK's super admin: also manages users, units, order types, audit). "
+            "Without it: role manager (FOK's admin: every order and the catalog, no user "
+            "management).",
+        ),
+    ] = False,
+) -> None:
+    """Make a Telegram user an administrator (manager, or admin with --super); creates unknown ones.
+
+    A new user starts without a password: they log in through the bot, the Mini App or a
+    one-time link (/login in the bot).
+    """
+    from orderdesk.auth import bootstrap
+
+    row, created = _admin_call(
+        lambda c: bootstrap.make_admin(c, telegram_id, super_admin=super_admin)
+    )
+    verb = "created" if created else "updated"
+    console.print(f"tg:{telegram_id} ({row['display_name']}) {verb}: role={row['role']}")
+
+
+@users_app.command("remove-admin")
+def users_remove_admin(telegram_id: TelegramId) -> None:
+    """Make an admin or manager a customer again (the last active admin stays)."""
+    from orderdesk.auth import bootstrap
+
+    row = _admin_call(lambda c: bootstrap.remove_admin(c, telegram_id))
+    console.print(f"tg:{telegram_id} ({row['display_name']}): role={row['role']}")
+
+
+@users_app.command("list-admins")
+def users_list_admins() -> None:
+    """List admins and managers with their Telegram ids."""
+    from orderdesk.auth import bootstrap
+
+    rows = _run(bootstrap.list_admins)
+    table = Table("id", "telegram", "username", "name", "role", "status")
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            str(row["telegram_id"] or ""),
+            row["username"] or "",
+            row["display_name"],
+            row["role"],
+            row["status"],
+        )
+    console.print(table)
+
+
+def _admin_call(work: Callable[[Container], Awaitable[T]]) -> T:
+    from orderdesk.core.errors import AppError
+
+    try:
+        return _run(work)
+    except AppError as exc:
+        console.print(f"[red]{_error_text(exc)}[/red]")
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def stats(
+    tz: Annotated[str, typer.Option(help="Time zone whose midnight starts 'today'")] = "UTC",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables")] = False,
+) -> None:
+    """Orders today / 7 / 30 days: counts by status, revenue, top items."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from orderdesk.analytics.service import order_stats
+    from orderdesk.core.permissions import Principal
+
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise typer.BadParameter(f"unknown time zone {tz!r}", param_hint="--tz") from exc
+
+    async def work(container: Container) -> Any:
+        async with container.read_sessions() as session:
+            return await order_stats(
+                session, principal=Principal.system(), now=datetime.now(UTC), tz=zone
+            )
+
+    result = _run(work)
+    if as_json:
+        sys.stdout.write(json.dumps(_stats_json(result), ensure_ascii=False, indent=2) + "\n")
+        return
+    _print_stats(result)
+
+
+def _stats_json(result: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return json.loads(json.dumps(asdict(result), default=str))  # type: ignore[no-any-return]
+
+
+def _print_stats(result: Any) -> None:
+    titles = {"today": "today / сегодня", "7d": "7 days / 7 дней", "30d": "30 days / 30 дней"}
+    for period in result.periods:
+        revenue = ", ".join(f"{amount} {cur}" for cur, amount in period.revenue.items()) or "0"
+        console.print(
+            f"[bold]{titles[period.key]}[/bold]: {period.orders} orders, revenue {revenue}"
+        )
+        statuses = Table("status", "orders")
+        for status, count in period.by_status.items():
+            statuses.add_row(status, str(count))
+        console.print(statuses)
+        if period.top_items:
+            top = Table("item", "sku", "quantity", "amount", "orders")
+            for item in period.top_items:
+                top.add_row(
+                    item.name, item.sku, str(item.quantity), str(item.amount), str(item.orders)
+                )
+            console.print(top)
 
 
 @app.command()

@@ -144,6 +144,8 @@ class Settings(BaseSettings):
     telegram_group_sends_per_minute: int = Field(20, ge=1, le=1000)
     telegram_init_data_max_age_seconds: int = Field(3600, ge=60, le=7 * 86_400)
     telegram_login_max_age_seconds: int = Field(86_400, ge=60, le=30 * 86_400)
+    # Login Widget sign-ins by unknown Telegram accounts create customers (else 401 not linked).
+    telegram_widget_creates_users: bool = False
     login_link_ttl_seconds: int = Field(900, ge=60, le=86_400)
     # Absolute base URL users reach this service at (Mini App and one-time login links).
     public_url: str = "http://127.0.0.1:8000"

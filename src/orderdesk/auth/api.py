@@ -13,7 +13,8 @@ from orderdesk.core.http import json_response, record_response
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-def _tokens(pair: service.TokenPair) -> Response:
+def token_response(pair: service.TokenPair) -> Response:
+    """The token pair as JSON, never cached."""
     body = {
         "access_token": pair.access_token,
         "refresh_token": pair.refresh_token,
@@ -34,7 +35,7 @@ async def login(body: LoginIn, session: SessionDep, container: ContainerDep) -> 
         username=body.username,
         password=body.password,
     )
-    return _tokens(pair)
+    return token_response(pair)
 
 
 @router.post("/refresh", response_model=TokenOut, summary="Rotate a refresh token")
@@ -42,7 +43,7 @@ async def refresh(body: RefreshIn, session: SessionDep, container: ContainerDep)
     pair = await service.refresh(
         session=session, tokens=container.tokens, refresh_token=body.refresh_token
     )
-    return _tokens(pair)
+    return token_response(pair)
 
 
 @router.post("/logout", status_code=204, summary="End this session (or all of them)")

@@ -68,6 +68,12 @@ register(
             "en": "A user with these details already exists.",
             "ru": "Такой пользователь уже существует.",
         },
+        "user.ambiguous": {
+            "en": "{user} is both one user's id and another's Telegram id: write id:{user} "
+            "or tg:{user}.",
+            "ru": "{user} — это и id одного пользователя, и Telegram id другого: укажите "
+            "id:{user} или tg:{user}.",
+        },
         "user.self_demote": {
             "en": "You cannot change your own role or block yourself.",
             "ru": "Нельзя менять свою роль или блокировать себя.",

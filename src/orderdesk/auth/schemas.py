@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
@@ -88,3 +88,19 @@ class UserUpdate(StrictModel):
     status: StatusName | None = None
     unit_id: int | None = None
     password: Annotated[str, StringConstraints(max_length=256)] | None = None
+
+
+class TelegramWebAppIn(StrictModel):
+    # Longer than any real initData: verification refuses oversized input with a 401 itself.
+    init_data: Annotated[str, StringConstraints(max_length=65_536)]
+
+
+class TelegramLinkIn(StrictModel):
+    """Exactly one of: Mini App initData, or the Login Widget's fields."""
+
+    init_data: Annotated[str, StringConstraints(max_length=65_536)] | None = None
+    widget: dict[str, Any] | None = None
+
+
+class LoginLinkIn(StrictModel):
+    token: Annotated[str, StringConstraints(min_length=1, max_length=200)]

@@ -111,9 +111,22 @@ async def login(
             success=False,
         )
         raise Unauthorized("auth.not_active", status=user.status, commit=True)
+    return await login_as(session, tokens, user, method="password")
+
+
+async def login_as(
+    session: AsyncSession, tokens: TokenCodec, user: User, *, method: str
+) -> TokenPair:
+    """Open a login session for an already authenticated, active user; audited with `method`.
+
+    The one way every login (password, Telegram, one-time link) ends: callers verify the
+    credential and the user's status first; this refuses a non-active user all the same.
+    """
+    if user.status != "active":
+        raise Unauthorized("auth.not_active", status=user.status)
     user.failed_logins = 0
     user.locked_until = None
-    user.last_login_at = now
+    user.last_login_at = utcnow()
     pair = await _open_session(session, tokens, user)
     await audit.record(
         session,
@@ -121,6 +134,7 @@ async def login(
         actor=principal_of(user),
         entity_type="user",
         entity_id=user.id,
+        detail="" if method == "password" else method,
     )
     return pair
 

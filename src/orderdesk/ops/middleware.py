@@ -32,6 +32,7 @@ DOCS_CSP = (
     b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
     b"img-src 'self' data:; frame-ancestors 'none'",
 )
+SECRET_PATH_PREFIXES = ("/auth/link/",)
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 
@@ -40,6 +41,14 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return str(value.decode("latin-1"))
     return None
+
+
+def _loggable(path: str) -> str:
+    """The path as logged: secrets carried in a path (one-time login links) are cut off."""
+    for prefix in SECRET_PATH_PREFIXES:
+        if path.startswith(prefix):
+            return prefix + "…"
+    return path
 
 
 def route_template(scope: Scope) -> str:
@@ -99,7 +108,8 @@ class RequestContextMiddleware:
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 headers.extend(SECURITY_HEADERS)
-                headers.append(csp)
+                if not any(name.lower() == b"content-security-policy" for name, _ in headers):
+                    headers.append(csp)  # a page with a policy of its own (nonces) keeps it
                 if self.production:
                     headers.append(HSTS)
                 message["headers"] = headers
@@ -113,7 +123,7 @@ class RequestContextMiddleware:
                     raise
                 # Answer here rather than in Starlette's outer error middleware, so a 500 too
                 # carries the request id and the security headers.
-                log.exception("unhandled_error", path=path)
+                log.exception("unhandled_error", path=_loggable(path))
                 await problem_response(500, internal_error_body())(scope, receive, send_wrapper)
         finally:
             elapsed = time.perf_counter() - started
@@ -124,7 +134,7 @@ class RequestContextMiddleware:
             log.info(
                 "request",
                 method=method,
-                path=path,
+                path=_loggable(path),
                 route=template,
                 status=status,
                 ms=round(elapsed * 1000, 2),

@@ -1,0 +1,1 @@
+"""Order statistics for the CLI (`orderdesk stats`) and the bot's /stats."""
