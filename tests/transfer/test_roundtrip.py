@@ -174,7 +174,7 @@ async def make_requests(container: Container, make_user: UserFactory) -> dict[st
         container,
         customer_id=alice.id,
         unit_id=north["id"],
-        external_ref="EXT-1; \"a\"",
+        external_ref='EXT-1; "a"',
         note='Позвонить; "срочно"\nвторая строка',
         starts_at=datetime(2026, 5, 1, 9, 0, tzinfo=UTC),
         ends_at=datetime(2026, 5, 1, 18, 30, 15, tzinfo=UTC),
@@ -182,7 +182,7 @@ async def make_requests(container: Container, make_user: UserFactory) -> dict[st
         lines=[
             {"item_id": rose["id"], "quantity": "3"},
             {"item_id": box["id"], "quantity": "1234.5"},
-            {"name": "-скидка \"постоянному\"", "quantity": "1", "unit_price": "0.001"},
+            {"name": '-скидка "постоянному"', "quantity": "1", "unit_price": "0.001"},
             {"name": "Доставка", "quantity": "2", "unit_price": "1234.50", "coefficient": "1.5"},
         ],
     )
@@ -216,10 +216,22 @@ async def item_records(container: Container) -> dict[str, dict[str, Any]]:
     """Every exported item field as stored (references by code or name), by SKU."""
     stmt = (
         select(
-            Item.sku, Item.name, ItemType.code.label("type"), Category.name.label("category"),
-            Unit.code.label("unit"), Item.measure_unit, Item.price, Item.currency, Item.stock,
-            Item.status, Item.tags, Item.description, Item.archived_at, Item.archive_reason,
-            Item.created_at, Item.attributes,
+            Item.sku,
+            Item.name,
+            ItemType.code.label("type"),
+            Category.name.label("category"),
+            Unit.code.label("unit"),
+            Item.measure_unit,
+            Item.price,
+            Item.currency,
+            Item.stock,
+            Item.status,
+            Item.tags,
+            Item.description,
+            Item.archived_at,
+            Item.archive_reason,
+            Item.created_at,
+            Item.attributes,
         )  # fmt: skip
         .join(ItemType, ItemType.id == Item.item_type_id)
         .outerjoin(Category, Category.id == Item.category_id)
@@ -236,10 +248,24 @@ async def order_records(container: Container) -> dict[str, dict[str, Any]]:
     customer = aliased(User)
     stmt = (
         select(
-            Order.id, Order.number, OrderType.code.label("type"), Order.status, Order.channel,
-            customer.username.label("customer"), Unit.code.label("unit"), Order.external_source,
-            Order.external_ref, Order.currency, Order.subtotal, Order.vat_amount, Order.total,
-            Order.note, Order.starts_at, Order.ends_at, Order.created_at, Order.attributes,
+            Order.id,
+            Order.number,
+            OrderType.code.label("type"),
+            Order.status,
+            Order.channel,
+            customer.username.label("customer"),
+            Unit.code.label("unit"),
+            Order.external_source,
+            Order.external_ref,
+            Order.currency,
+            Order.subtotal,
+            Order.vat_amount,
+            Order.total,
+            Order.note,
+            Order.starts_at,
+            Order.ends_at,
+            Order.created_at,
+            Order.attributes,
         )  # fmt: skip
         .join(OrderType, OrderType.id == Order.order_type_id)
         .outerjoin(customer, customer.id == Order.customer_id)

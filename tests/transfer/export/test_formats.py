@@ -14,8 +14,8 @@ import pytest
 from pypdf import PdfReader
 from python_calamine import CalamineWorkbook
 
-from orderdesk.container import Container
 from orderdesk.catalog.models import Item
+from orderdesk.container import Container
 from tests.factories import make_item, set_created_at
 from tests.transfer.export.conftest import Shop
 

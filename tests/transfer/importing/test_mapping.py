@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from orderdesk.transfer.export.sanitize import escape_cell
 from orderdesk.transfer.formats.base import Limits
 from orderdesk.transfer.importing import seams
-from orderdesk.transfer.export.sanitize import escape_cell
 from orderdesk.transfer.importing.mapping import (
     RowReader,
     auto_map,

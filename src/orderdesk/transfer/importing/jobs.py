@@ -146,8 +146,8 @@ async def run_import(
             header_row=options.header_row,
         )  # fmt: skip
         plan = await make_plan(
-        session, principal, options, table.headers, source_format=table.source.format
-    )
+            session, principal, options, table.headers, source_format=table.source.format
+        )
         require_complete(plan)
         write = not options.dry_run
         try:

@@ -23,7 +23,7 @@ MAX_TAGS, MAX_TAG = 30, 50
 # Formats whose export escapes formula-like text cells (`export/sanitize.py`).
 ESCAPED_FORMATS = frozenset({"csv", "tsv"})
 # Export columns an import derives or ignores (they still mark a file as an export).
-DERIVED_KEYS = ("type", "customer_name", "updated_at", "line.position", "subtotal", "vat_amount")
+DERIVED_KEYS: tuple[str, ...] = ("type", "customer_name", "updated_at", "subtotal", "vat_amount")
 DERIVED_KEYS += ("total", "currency")
 
 
@@ -65,15 +65,12 @@ def auto_map(headers: Sequence[str], fields: Sequence[FieldSpec]) -> dict[str, s
         by_name.setdefault(normalise(header), header)
     mapping: dict[str, str] = {}
     used: set[str] = set()
-    passes = (
-        lambda spec: (spec.name, *spec.keys),
-        lambda spec: (*spec.label.values(), *spec.synonyms),
-    )
-    for candidates in passes:
+    for exact in (True, False):
         for spec in fields:
             if spec.name in mapping:
                 continue
-            for candidate in candidates(spec):
+            names = (spec.name, *spec.keys) if exact else (*spec.label.values(), *spec.synonyms)
+            for candidate in names:
                 found = by_name.get(normalise(candidate))
                 if found is not None and found not in used:
                     mapping[spec.name] = found
@@ -94,7 +91,9 @@ def export_names(fields: Sequence[FieldSpec]) -> frozenset[str]:
     return frozenset(names)
 
 
-def is_own_export(source_format: str | None, headers: Sequence[str], fields: Sequence[FieldSpec]) -> bool:
+def is_own_export(
+    source_format: str | None, headers: Sequence[str], fields: Sequence[FieldSpec]
+) -> bool:
     """Whether a file is an orderdesk export whose text cells carry formula escapes.
 
     Only CSV/TSV exports escape, and only a header made entirely of export column keys or

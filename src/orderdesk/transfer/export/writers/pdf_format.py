@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import MethodReturnValue, XPos, YPos
 
 from orderdesk.core.i18n import t
 from orderdesk.transfer.export.columns import Column, Formatter, compile_row
@@ -139,7 +139,7 @@ class PdfWriter:
     def _layout(self, texts: list[str]) -> tuple[list[tuple[float, list[str]]], float]:
         """Each cell's font size and lines, and the row's height."""
         pdf = self._pdf
-        cells = []
+        cells: list[tuple[float, list[str]]] = []
         height = ROW_HEIGHT
         for text, width in zip(texts, self._widths, strict=True):
             if not text:
@@ -147,7 +147,10 @@ class PdfWriter:
                 continue
             size = self._size_for(text, width)
             pdf.set_font_size(size)
-            lines = pdf.multi_cell(width, LINE_HEIGHT, text, dry_run=True, output="LINES")
+            lines = pdf.multi_cell(
+                width, LINE_HEIGHT, text, dry_run=True, output=MethodReturnValue.LINES
+            )
+            assert isinstance(lines, list)
             cells.append((size, lines))
             height = max(height, len(lines) * LINE_HEIGHT * size / FONT_SIZE + 1.6)
         pdf.set_font_size(FONT_SIZE)

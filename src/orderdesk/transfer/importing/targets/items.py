@@ -23,7 +23,6 @@ from orderdesk.transfer.importing.targets.base import (
     Target,
 )
 from orderdesk.transfer.importing.targets.common import (
-    with_export_names,
     attribute_fields,
     attributes_of,
     change_rows,
@@ -31,6 +30,7 @@ from orderdesk.transfer.importing.targets.common import (
     diff,
     label,
     units_by_name,
+    with_export_names,
     write_changes,
 )
 
@@ -78,7 +78,9 @@ FIELDS = [
     FieldSpec("status", "enum", label("Status", "Статус"), (), False, None, STATUSES),
     FieldSpec("tags", "list", label("Tags", "Метки"), ("теги", "метки")),
     FieldSpec("archived_at", "datetime", label("Archived at", "В архиве с")),
-    FieldSpec("archive_reason", "text", label("Archive reason", "Причина архивации"), (), False, 500),
+    FieldSpec(
+        "archive_reason", "text", label("Archive reason", "Причина архивации"), (), False, 500
+    ),
     FieldSpec("created_at", "datetime", label("Created at", "Создано")),
 ]
 FIELDS = with_export_names(FIELDS, {})
