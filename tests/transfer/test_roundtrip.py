@@ -61,7 +61,13 @@ REQUEST_SCHEMA: list[dict[str, Any]] = [
 FORMATS = [
     ("csv-semicolon-bom", {"format": "csv", "delimiter": ";", "bom": "true"}, "export.csv"),
     ("csv-comma", {"format": "csv", "delimiter": ","}, "export.csv"),
+    (
+        "csv-ru-labels",
+        {"format": "csv", "delimiter": ";", "header": "labels", "lang": "ru"},
+        "export.csv",
+    ),
     ("xlsx", {"format": "xlsx"}, "export.xlsx"),
+    ("xlsx-ru", {"format": "xlsx", "lang": "ru"}, "export.xlsx"),
     ("json", {"format": "json"}, "export.json"),
     ("ndjson", {"format": "ndjson"}, "export.ndjson"),
     ("xml", {"format": "xml"}, "export.xml"),

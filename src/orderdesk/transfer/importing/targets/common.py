@@ -66,7 +66,7 @@ def attribute_fields(schema: list[dict[str, Any]]) -> list[FieldSpec]:
                 label=dict(attr.get("label") or {"en": attr["name"], "ru": attr["name"]}),
                 synonyms=(attr["name"],),
                 choices=choices,
-                keys=(f"attr.{attr['name']}",),
+                keys=(f"attr.{attr['name']}", *(attr.get("label") or {}).values()),
             )
         )
     return specs
