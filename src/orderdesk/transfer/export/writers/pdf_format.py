@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
-from fpdf.enums import MethodReturnValue, XPos, YPos
+from fpdf.enums import XPos, YPos
 
 from orderdesk.core.i18n import t
 from orderdesk.transfer.export.columns import Column, Formatter, compile_row
@@ -33,7 +33,10 @@ FAMILY = "DejaVu"
 ROW_HEIGHT = 5.0
 LINE_HEIGHT = 3.4
 FONT_SIZE = 7.5
-MIN_FONT_SIZE = 3.0
+# Smallest type for a long word: still extracted as text; lines keep MIN_STEP apart so the
+# reader (pdfplumber, 3 pt tolerance) never merges two lines.
+MIN_FONT_SIZE = 1.0
+MIN_STEP = 1.5
 A4_HEIGHT, A4_WIDTH = 210.0, 297.0
 MARGIN = 10.0
 BOTTOM = 14.0  # room for the footer
@@ -50,6 +53,11 @@ def _moment(value: Any) -> str | None:
         moment: datetime = value.astimezone(UTC) if value.tzinfo else value
         return moment.isoformat(sep=" ")
     return str(value)
+
+
+def _step(size: float) -> float:
+    """Line distance for a font size."""
+    return max(LINE_HEIGHT * size / FONT_SIZE, MIN_STEP)
 
 
 def formatter(kind: str, options: WriterOptions) -> Formatter:
@@ -130,8 +138,7 @@ class PdfWriter:
         breaks a word: the reader would read the break as a space)."""
         pdf = self._pdf
         room = width - 2 * pdf.c_margin - 0.2
-        longest = max(text.split(), key=len, default="")
-        measured = pdf.get_string_width(longest)
+        measured = max((pdf.get_string_width(word) for word in text.split()), default=0.0)
         if measured <= room:
             return FONT_SIZE
         return max(MIN_FONT_SIZE, int(FONT_SIZE * room / measured * 10) / 10)
@@ -145,16 +152,51 @@ class PdfWriter:
             if not text:
                 cells.append((FONT_SIZE, []))
                 continue
+            if pdf.get_string_width(text) <= width - 2 * pdf.c_margin - 0.2:
+                cells.append((FONT_SIZE, [text]))  # the usual case: one line, no layout
+                continue
             size = self._size_for(text, width)
-            pdf.set_font_size(size)
-            lines = pdf.multi_cell(
-                width, LINE_HEIGHT, text, dry_run=True, output=MethodReturnValue.LINES
-            )
-            assert isinstance(lines, list)
+            # Widths scale with the size: measure at FONT_SIZE against a scaled room.
+            room = (width - 2 * pdf.c_margin - 0.2) * FONT_SIZE / size
+            lines = self._wrap(text, room)
             cells.append((size, lines))
-            height = max(height, len(lines) * LINE_HEIGHT * size / FONT_SIZE + 1.6)
-        pdf.set_font_size(FONT_SIZE)
+            height = max(height, len(lines) * _step(size) + 1.6)
         return cells, height
+
+    def _wrap(self, text: str, room: float) -> list[str]:
+        """Lines of whole words (the text has single spaces), each as wide as fits."""
+        measure = self._pdf.get_string_width
+        space = measure(" ")
+        lines: list[str] = []
+        current: list[str] = []
+        used = 0.0
+        for word in text.split():
+            width = measure(word)
+            if current and used + space + width > room:
+                lines.append(" ".join(current))
+                current, used = [word], width
+            else:
+                used = used + space + width if current else width
+                current.append(word)
+        lines.append(" ".join(current))
+        return [part for line in lines for part in self._split(line, room)]
+
+    def _split(self, line: str, room: float) -> list[str]:
+        """A line that is one word too wide even in the smallest type, cut to fit (the one
+        case a PDF changes a text: the reader reads each cut as a space)."""
+        measure = self._pdf.get_string_width
+        if measure(line) <= room:
+            return [line]
+        parts: list[str] = []
+        start, used = 0, 0.0
+        for index, char in enumerate(line):
+            width = measure(char)
+            if index > start and used + width > room:
+                parts.append(line[start:index])
+                start, used = index, 0.0
+            used += width
+        parts.append(line[start:])
+        return parts
 
     def _draw(
         self, texts: list[str], height: float, cells: list[tuple[float, list[str]]], fill: bool
@@ -165,9 +207,10 @@ class PdfWriter:
             pdf.rect(x, y, width, height, style="DF" if fill else "D")
             if lines:
                 pdf.set_font_size(size)
-                pdf.set_xy(x, y + 0.8)
-                step = LINE_HEIGHT * size / FONT_SIZE
-                pdf.multi_cell(width, step, "\n".join(lines), align=side)
+                step = _step(size)
+                for number, line in enumerate(lines):
+                    pdf.set_xy(x, y + 0.8 + number * step)
+                    pdf.cell(width, step, line, align=side)
             x += width
         pdf.set_font_size(FONT_SIZE)
         pdf.set_xy(pdf.l_margin, y + height)
