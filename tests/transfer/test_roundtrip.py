@@ -73,6 +73,11 @@ FORMATS = [
         {"format": "csv", "delimiter": ";", "header": "labels", "lang": "ru"},
         "export.csv",
     ),
+    (
+        "csv-decimal-comma",
+        {"format": "csv", "delimiter": ";", "decimal": "comma"},
+        "export.csv",
+    ),
     ("xlsx", {"format": "xlsx"}, "export.xlsx"),
     ("xlsx-ru", {"format": "xlsx", "lang": "ru"}, "export.xlsx"),
     ("json", {"format": "json"}, "export.json"),
