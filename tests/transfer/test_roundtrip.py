@@ -475,3 +475,32 @@ async def test_orders_export_reimports_with_lines_field_by_field_and_again_as_un
 
     assert counts(again) == (0, 0, 3, 0)
     assert_same(after, await order_records(container))
+
+
+async def test_a_category_name_two_parents_share_is_refused_not_linked_to_the_wrong_one(
+    client: httpx.AsyncClient, container: Container, admin_headers: dict[str, str]
+) -> None:
+    flowers = await make_category(container, "Цветы")
+    pots = await make_category(container, "Горшки")
+    await make_category(container, "Прочее", parent_id=flowers["id"])
+    other = await make_category(container, "Прочее", parent_id=pots["id"])
+    gadget = await make_item_type(container, "gadget", [])
+    await make_item(container, gadget["id"], sku="P-1", name="Кашпо", category_id=other["id"])
+    content = await export(client, admin_headers, "items", {"format": "csv"})
+    await wipe(container, Item)
+    uploaded = await client.post(
+        "/api/v1/imports", files={"file": ("export.csv", content, "text/csv")},
+        headers=admin_headers,
+    )  # fmt: skip
+    import_id = uploaded.json()["id"]
+
+    preview = await client.post(
+        f"/api/v1/imports/{import_id}/preview",
+        json={"target": "items", "type": "gadget"},
+        headers={**admin_headers, "Accept-Language": "en"},
+    )
+
+    assert preview.status_code == 200, preview.text
+    errors = preview.json()["errors"]
+    assert [(e["column"], e["value"]) for e in errors] == [("category", "Прочее")]
+    assert errors[0]["reason"].startswith("Several records have this name")

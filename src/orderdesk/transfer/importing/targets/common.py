@@ -14,7 +14,7 @@ from orderdesk.audit.models import FieldChange
 from orderdesk.audit.service import jsonable
 from orderdesk.core.attributes import validate_attributes
 from orderdesk.core.errors import ValidationFailed
-from orderdesk.core.i18n import SUPPORTED, current_locale, set_locale
+from orderdesk.core.i18n import SUPPORTED, current_locale, register, set_locale
 from orderdesk.core.permissions import Principal
 from orderdesk.transfer.importing import bulk
 from orderdesk.transfer.importing.mapping import normalise
@@ -22,6 +22,16 @@ from orderdesk.transfer.importing.targets.base import FieldSpec, ParsedRow, Reje
 from orderdesk.transfer.messages_export import COLUMN_LABELS
 from orderdesk.units.models import Unit
 
+register(
+    {
+        "import.ref_ambiguous": {
+            "en": "Several records have this name; rename them to tell them apart",
+            "ru": "С таким названием несколько записей; переименуйте, чтобы различать",
+        }
+    }
+)
+# A name several reference rows share (e.g. a category under two parents).
+AMBIGUOUS = -1
 ATTR = "attributes."
 FIELD_CHANGES = cast(Table, FieldChange.__table__)
 CHANGE_COLUMNS = (

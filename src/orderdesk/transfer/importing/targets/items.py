@@ -23,6 +23,7 @@ from orderdesk.transfer.importing.targets.base import (
     Target,
 )
 from orderdesk.transfer.importing.targets.common import (
+    AMBIGUOUS,
     attribute_fields,
     attributes_of,
     change_rows,
@@ -114,21 +115,21 @@ class ItemsTarget(Target):
         self.schema = item_type.attribute_schema
         self.fields = [*FIELDS, *attribute_fields(self.schema)]
         self.units = await units_by_name(self.session)
-        self.categories = {
-            normalise(row.name): row.id
-            for row in await self.session.execute(select(Category.id, Category.name))
-        }
+        self.categories: dict[str, int] = {}
+        for row in await self.session.execute(select(Category.id, Category.name)):
+            name = normalise(row.name)
+            # Names are unique only under one parent: a shared one cannot say which it means.
+            self.categories[name] = AMBIGUOUS if name in self.categories else row.id
 
     def _refs(self, row: ParsedRow, values: dict[str, Any]) -> list[Rejection]:
         problems = []
         for field, table in (("category", self.categories), ("unit", self.units)):
             if field in row.values:
                 found = table.get(normalise(row.values[field]))
-                if found is None:
+                if found is None or found == AMBIGUOUS:
                     column = row.columns.get(field, field)
-                    problems.append(
-                        Rejection.of(row.number, column, row.values[field], "import.ref_not_found")
-                    )
+                    reason = "import.ref_not_found" if found is None else "import.ref_ambiguous"
+                    problems.append(Rejection.of(row.number, column, row.values[field], reason))
                 values[f"{field}_id"] = found
         return problems
 
