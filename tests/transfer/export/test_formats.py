@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import zipfile
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from xml.etree import ElementTree
 
 import httpx
@@ -14,8 +14,9 @@ import pytest
 from pypdf import PdfReader
 from python_calamine import CalamineWorkbook
 
+from orderdesk.catalog.models import Item
 from orderdesk.container import Container
-from tests.factories import make_item
+from tests.factories import make_item, set_created_at
 from tests.transfer.export.conftest import Shop
 
 
@@ -173,8 +174,12 @@ async def test_xml_escapes_markup_and_drops_characters_xml_cannot_hold(
 
 
 async def test_xlsx_cells_are_typed_numbers_dates_and_text(
-    client: httpx.AsyncClient, admin_headers: dict[str, str], shop: Shop
+    client: httpx.AsyncClient, admin_headers: dict[str, str], shop: Shop, container: Container
 ) -> None:
+    exact = datetime(2026, 3, 1, 9, 30, 15, 250000, tzinfo=UTC)
+    await set_created_at(container, Item, shop.rose["id"], exact)
+    fine = datetime(2026, 3, 1, 9, 30, 15, 250001, tzinfo=UTC)
+    await set_created_at(container, Item, shop.tulip["id"], fine)
     params = {"format": "xlsx", "lang": "ru"}
     response = await client.get("/api/v1/exports/items", params=params, headers=admin_headers)
     assert response.status_code == 200
@@ -192,7 +197,9 @@ async def test_xlsx_cells_are_typed_numbers_dates_and_text(
     assert rose["Наценка"] == pytest.approx(-0.25)
     assert rose["Высота"] == pytest.approx(60)
     assert rose["Срезан"] == date(2026, 3, 1)
-    assert isinstance(rose["Создано"], datetime)
+    assert rose["Создано"] == exact.replace(tzinfo=None)  # UTC, to the millisecond
+    # Excel cannot hold microseconds: such a time is ISO text, so it re-imports exactly.
+    assert by_sku["TULIP-1"]["Создано"] == fine.isoformat()
 
 
 async def test_pdf_is_a_readable_table_with_cyrillic_text(

@@ -9,11 +9,19 @@ from pathlib import Path
 
 import pytest
 
+from orderdesk.transfer.export.sanitize import escape_cell
 from orderdesk.transfer.formats.base import Limits
 from orderdesk.transfer.importing import seams
-from orderdesk.transfer.importing.mapping import RowReader, auto_map, resolve, signature
+from orderdesk.transfer.importing.mapping import (
+    RowReader,
+    auto_map,
+    is_own_export,
+    resolve,
+    signature,
+)
 from orderdesk.transfer.importing.reading import open_table
 from orderdesk.transfer.importing.targets.base import ParsedRow
+from orderdesk.transfer.importing.targets.common import attribute_fields
 from orderdesk.transfer.importing.targets.items import FIELDS as ITEM_FIELDS
 from orderdesk.transfer.importing.targets.order_rows import (
     HEADER_FIELDS,
@@ -45,12 +53,14 @@ ORDER_FIELDS = [*HEADER_FIELDS, *LINE_FIELDS]
 def test_order_columns_are_mapped_by_russian_and_english_names(headers: list[str]) -> None:
     mapping = auto_map(headers, ORDER_FIELDS)
 
-    assert list(mapping) == [
-        "number", "status", "created_at", "line_sku", "line_name", "quantity", "unit_price",
-        "amount",
-    ]  # fmt: skip
-    assert mapping["number"] == headers[0]
-    assert mapping["quantity"] == headers[4]
+    assert mapping == dict(
+        zip(
+            ["number", "created_at", "line_sku", "line_name", "quantity", "unit_price",
+             "amount", "status"],
+            headers,
+            strict=True,
+        )
+    )  # fmt: skip
 
 
 def test_a_header_is_used_once_and_unknown_headers_stay_unmapped() -> None:
@@ -149,3 +159,106 @@ def test_the_header_row_is_found_below_title_rows(
     assert table.header_row == 3
     assert table.headers == ["Артикул", "Наименование", "Цена"]
     assert [number for number, _ in table.rows] == [4, 6]
+
+
+ITEM_EXPORT_KEYS = ["sku", "name", "type", "price", "tags", "description", "archived_at"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        ITEM_EXPORT_KEYS,
+        ["Артикул", "Наименование", "Тип", "Цена", "Метки", "Описание", "В архиве с"],
+        ["SKU", "Name", "Type", "Price", "Tags", "Description", "Archived at"],
+    ],
+)
+def test_an_item_export_maps_back_by_its_keys_and_its_labels(headers: list[str]) -> None:
+    mapping = auto_map(headers, ITEM_FIELDS)
+
+    assert mapping == {
+        "sku": headers[0], "name": headers[1], "price": headers[3], "tags": headers[4],
+        "description": headers[5], "archived_at": headers[6],
+    }  # fmt: skip
+
+
+def test_an_order_export_maps_line_columns_before_any_synonym() -> None:
+    # "total" is a synonym of a line's amount: the export's own `line.amount` wins.
+    headers = ["number", "status", "customer", "total", "note", "line.sku", "line.name"]
+    headers += ["line.quantity", "line.unit_price", "line.coefficient", "line.amount"]
+    headers += ["line.position", "line.measure_unit", "attr.address"]
+    fields = [*ORDER_FIELDS, *attribute_fields([{"name": "address", "type": "string"}])]
+
+    mapping = auto_map(headers, fields)
+
+    assert mapping["amount"] == "line.amount"
+    assert mapping["line_sku"] == "line.sku"
+    assert mapping["line_name"] == "line.name"
+    assert mapping["quantity"] == "line.quantity"
+    assert mapping["coefficient"] == "line.coefficient"
+    assert mapping["position"] == "line.position"
+    assert mapping["measure_unit"] == "line.measure_unit"
+    assert mapping["attributes.address"] == "attr.address"
+    assert "total" not in mapping.values()
+
+
+def _reader(headers: list[str], source_format: str) -> RowReader:
+    fields = ITEM_FIELDS
+    own = is_own_export(source_format, headers, fields)
+    return RowReader(fields, resolve(auto_map(headers, fields), headers, fields), headers,
+                     unescape=own)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "text", ["=1+2", "+7 999", "-5", "@user", "\tTab", " =x", "'=x", "''-y", "'", "'abc", "a'"]
+)
+def test_a_csv_export_gets_its_formula_escapes_undone_exactly(text: str) -> None:
+    headers = ["sku", "name", "description"]
+
+    read = _reader(headers, "csv").read(2, ["S-1", "x", escape_cell(text)])
+
+    assert isinstance(read, ParsedRow)
+    assert read.values["description"] == text
+
+
+@pytest.mark.parametrize(
+    ("source_format", "headers"),
+    [
+        ("csv", ["Артикул", "Наименование", "Описание поставщика"]),  # not our export's header
+        ("xlsx", ["sku", "name", "description"]),  # XLSX cells are never escaped
+        ("json", ["sku", "name", "description"]),
+    ],
+)
+def test_an_apostrophe_in_a_file_that_is_not_an_escaped_export_is_kept(
+    source_format: str, headers: list[str]
+) -> None:
+    fields = ITEM_FIELDS
+    mapping = {"sku": headers[0], "name": headers[1], "description": headers[2]}
+    own = is_own_export(source_format, headers, fields)
+    reader = RowReader(fields, resolve(mapping, headers, fields), headers, unescape=own)
+
+    read = reader.read(2, ["S-1", "'=x", "'-5"])
+
+    assert not own
+    assert isinstance(read, ParsedRow)
+    assert read.values["name"] == "'=x"
+    assert read.values["description"] == "'-5"
+
+
+def test_tags_come_from_a_list_or_comma_separated_text() -> None:
+    headers = ["sku", "name", "tags"]
+    reader = _reader(headers, "json")
+
+    from_text = reader.read(2, ["S-1", "x", "хит, весна ,, new"])
+    from_list = reader.read(3, ["S-2", "x", ["a, b", " c "]])
+
+    assert isinstance(from_text, ParsedRow)
+    assert isinstance(from_list, ParsedRow)
+    assert from_text.values["tags"] == ["хит", "весна", "new"]
+    assert from_list.values["tags"] == ["a, b", "c"]
+
+
+def test_free_texts_keep_their_whitespace_and_names_are_trimmed() -> None:
+    read = _reader(["sku", "name", "description"], "json").read(2, [" S-1 ", " x ", "\tabc  "])
+
+    assert isinstance(read, ParsedRow)
+    assert read.values == {"sku": "S-1", "name": "x", "description": "\tabc  "}

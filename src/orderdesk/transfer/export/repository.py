@@ -40,7 +40,8 @@ ORDER_VALUES = (
     OrderType.code,
     Order.status,
     Order.channel,
-    User.username,
+    # The customer as an import finds them again: username, else email, else phone.
+    func.coalesce(User.username, User.email, User.phone),
     User.display_name,
     Unit.code,
     Order.external_source,

@@ -4,8 +4,9 @@ OWASP (CSV Injection) lists the characters that start a formula in Excel, LibreO
 Google Sheets: `=`, `+`, `-`, `@`, tab, carriage return and line feed. Some of them also
 evaluate a cell whose formula follows leading spaces, so those count too. Such a cell gets a
 leading `'`, which every spreadsheet shows as text. A text that already starts with `'`
-followed by such a cell gets one more `'`, so `unescape_cell` restores every value exactly
-(the importer uses it for lossless round trips).
+followed by such a cell gets one more `'`, so `unescape_cell` restores every value exactly.
+The importer applies it only to files it recognises as our own CSV exports
+(`importing.mapping.is_own_export`); anywhere else a leading `'` is the user's text.
 """
 
 from __future__ import annotations

@@ -207,7 +207,10 @@ def _collect(fields: dict[str, str], prefix: str, element: Any) -> None:
             if text:
                 _add(fields, prefix + name, text)
         else:
-            _add(fields, prefix + name, (child.text or "").strip())
+            # A leaf's text is the value: its own spaces, tabs and line breaks are kept (the
+            # importer trims the fields it trims); whitespace only is an empty value.
+            text = child.text or ""
+            _add(fields, prefix + name, text if text.strip() else "")
 
 
 def _add(fields: dict[str, str], key: str, value: str) -> None:

@@ -145,7 +145,9 @@ async def run_import(
             open_table, path, imp.original_name, Limits(), sheet=options.sheet,
             header_row=options.header_row,
         )  # fmt: skip
-        plan = await make_plan(session, principal, options, table.headers)
+        plan = await make_plan(
+            session, principal, options, table.headers, source_format=table.source.format
+        )
         require_complete(plan)
         write = not options.dry_run
         try:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from orderdesk.core.errors import FieldError, ValidationFailed
+from orderdesk.transfer.export.sanitize import unescape_cell
 from orderdesk.transfer.formats.base import Cell
 from orderdesk.transfer.importing import seams
 from orderdesk.transfer.importing.targets.base import FieldSpec, ParsedRow, Rejection
@@ -18,6 +19,12 @@ _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _TRUE = frozenset({"1", "да", "yes", "y", "true", "истина", "+", "д", "on", "вкл"})
 _FALSE = frozenset({"0", "нет", "no", "n", "false", "ложь", "-", "н", "off", "выкл"})
 MAX_TEXT = 10_000
+MAX_TAGS, MAX_TAG = 30, 50
+# Formats whose export escapes formula-like text cells (`export/sanitize.py`).
+ESCAPED_FORMATS = frozenset({"csv", "tsv"})
+# Export columns an import derives or ignores (they still mark a file as an export).
+DERIVED_KEYS: tuple[str, ...] = ("type", "customer_name", "updated_at", "subtotal", "vat_amount")
+DERIVED_KEYS += ("total", "currency")
 
 
 class ConvertError(ValueError):
@@ -51,20 +58,52 @@ def signature(headers: Sequence[str]) -> str:
 
 
 def auto_map(headers: Sequence[str], fields: Sequence[FieldSpec]) -> dict[str, str]:
-    """Propose field → header by exact normalised name, then by synonyms; each header once."""
+    """Propose field → header: exact names first (field names, the export's column keys and
+    labels, for every field), then labels and synonyms; each header is used once."""
     by_name: dict[str, str] = {}
     for header in headers:
         by_name.setdefault(normalise(header), header)
     mapping: dict[str, str] = {}
     used: set[str] = set()
-    for spec in fields:
-        for candidate in (spec.name, *spec.label.values(), *spec.synonyms):
-            found = by_name.get(normalise(candidate))
-            if found is not None and found not in used:
-                mapping[spec.name] = found
-                used.add(found)
-                break
+    for exact in (True, False):
+        for spec in fields:
+            if spec.name in mapping:
+                continue
+            names = (spec.name, *spec.keys) if exact else (*spec.label.values(), *spec.synonyms)
+            for candidate in names:
+                found = by_name.get(normalise(candidate))
+                if found is not None and found not in used:
+                    mapping[spec.name] = found
+                    used.add(found)
+                    break
     return mapping
+
+
+def export_names(fields: Sequence[FieldSpec]) -> frozenset[str]:
+    """Normalised header names an orderdesk export of these fields can have."""
+    from orderdesk.transfer.messages_export import COLUMN_LABELS
+
+    names = {normalise(key) for key in DERIVED_KEYS}
+    for key in DERIVED_KEYS:
+        names.update(normalise(text) for text in COLUMN_LABELS.get(key, {}).values())
+    for spec in fields:
+        names.update(normalise(name) for name in spec.keys)
+    return frozenset(names)
+
+
+def is_own_export(
+    source_format: str | None, headers: Sequence[str], fields: Sequence[FieldSpec]
+) -> bool:
+    """Whether a file is an orderdesk export whose text cells carry formula escapes.
+
+    Only CSV/TSV exports escape, and only a header made entirely of export column keys or
+    labels marks a file as one: in any other file a leading `'` is the user's own text.
+    """
+    if source_format not in ESCAPED_FORMATS:
+        return False
+    known = export_names(fields)
+    present = [normalise(h) for h in headers if h and not h.startswith("#")]
+    return bool(present) and all(name in known for name in present)
 
 
 def resolve(
@@ -93,7 +132,7 @@ def resolve(
 Converter = Callable[[Cell], Any]
 
 
-def _text(limit: int | None) -> Converter:
+def _text(limit: int | None, strip: bool = True) -> Converter:
     cap = min(limit or MAX_TEXT, MAX_TEXT)
 
     def convert(value: Cell) -> Any:
@@ -102,12 +141,23 @@ def _text(limit: int | None) -> Converter:
         elif isinstance(value, datetime | date | time):
             text = value.isoformat()
         else:
-            text = str(value).strip()
+            text = str(value).strip() if strip else str(value)
         if len(text) > cap:
             raise ConvertError("import.too_long", limit=cap)
         return text
 
     return convert
+
+
+def _list(value: Cell) -> list[str]:
+    """Tags: a list (JSON) or comma-separated text; each part trimmed, empty parts dropped."""
+    parts = value if isinstance(value, list) else str(value).split(",")
+    found = [text for part in parts if (text := str(part).strip())]
+    if len(found) > MAX_TAGS:
+        raise ConvertError("import.too_long", limit=MAX_TAGS)
+    if any(len(text) > MAX_TAG for text in found):
+        raise ConvertError("import.too_long", limit=MAX_TAG)
+    return found
 
 
 def _decimal(value: Cell) -> Decimal:
@@ -178,7 +228,9 @@ def converter_for(spec: FieldSpec) -> Converter:
     }
     if spec.kind == "enum":
         return _enum(spec.choices or {})
-    return kinds.get(spec.kind) or _text(spec.max_length)
+    if spec.kind == "list":
+        return _list
+    return kinds.get(spec.kind) or _text(spec.max_length, spec.strip)
 
 
 class RowReader:
@@ -190,8 +242,12 @@ class RowReader:
         columns: dict[str, int],
         headers: Sequence[str],
         value_maps: dict[str, dict[str, Any]] | None = None,
+        *,
+        unescape: bool = False,
     ) -> None:
         specs = {spec.name: spec for spec in fields}
+        # Undo the export's formula escapes (only in a file recognised as our own CSV export).
+        self.unescape = unescape
         maps = {
             name: {normalise(src): dst for src, dst in (value_maps or {}).get(name, {}).items()}
             for name in columns
@@ -216,6 +272,8 @@ class RowReader:
             raw = row[index] if index < width else None
             if raw is None or (isinstance(raw, str) and not raw.strip()):
                 continue
+            if self.unescape and isinstance(raw, str) and raw[:1] == "'":
+                raw = unescape_cell(raw)
             if value_map is not None:
                 raw = value_map.get(normalise(raw), raw)
             try:

@@ -10,7 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orderdesk.core.errors import FieldError, Forbidden, ValidationFailed
 from orderdesk.core.permissions import Principal, Role, ensure
 from orderdesk.transfer.importing import repository as repo
-from orderdesk.transfer.importing.mapping import RowReader, auto_map, resolve, signature
+from orderdesk.transfer.importing.mapping import (
+    RowReader,
+    auto_map,
+    is_own_export,
+    resolve,
+    signature,
+)
 from orderdesk.transfer.importing.schemas import ImportOptions
 from orderdesk.transfer.importing.targets.base import RunOptions, Target
 from orderdesk.transfer.importing.targets.items import ItemsTarget
@@ -61,7 +67,12 @@ async def _profile(
 
 
 async def make_plan(
-    session: AsyncSession, principal: Principal, options: ImportOptions, headers: list[str]
+    session: AsyncSession,
+    principal: Principal,
+    options: ImportOptions,
+    headers: list[str],
+    *,
+    source_format: str | None = None,
 ) -> Plan:
     """Everything needed to turn this file's rows into records, checked up front."""
     target_class = check_permission(principal, options)
@@ -88,7 +99,8 @@ async def make_plan(
     value_maps = options.value_maps or (profile["value_maps"] if profile else {}) or {}
     columns = resolve(mapping, headers, target.fields)
     target.mapped = frozenset(columns)
-    reader = RowReader(target.fields, columns, headers, value_maps)
+    own = is_own_export(source_format, headers, target.fields)
+    reader = RowReader(target.fields, columns, headers, value_maps, unescape=own)
     missing = [spec.name for spec in target.fields if spec.required and spec.name not in mapping]
     if options.mode != "insert" and target.key not in mapping:
         missing.append(target.key)

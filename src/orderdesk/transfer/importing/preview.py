@@ -86,7 +86,9 @@ async def build_preview(
             header_row=options.header_row,
         )  # fmt: skip
         head = await asyncio.to_thread(lambda: list(itertools.islice(table.rows, rows)))
-    plan = await make_plan(session, principal, options, table.headers)
+    plan = await make_plan(
+        session, principal, options, table.headers, source_format=table.source.format
+    )
     rejections, counts = await _check(plan, head)
     locale = current_locale()
     source = table.source

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,12 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from orderdesk.transfer.export.columns import Column, compile_row
-from orderdesk.transfer.export.writers.base import WriterOptions, as_list_text, to_decimal
+from orderdesk.transfer.export.writers.base import (
+    WriterOptions,
+    as_decimal_text,
+    as_list_text,
+    to_decimal,
+)
 
 MAX_ROWS = 1_048_575  # data rows per sheet (Excel's limit, less the header)
 MAX_TEXT = 32_767  # characters per cell (Excel's limit)
@@ -24,22 +30,46 @@ Cell = Callable[[Worksheet, int, int, Any], None]
 
 
 def _as_datetime(value: Any) -> datetime | None:
+    """A datetime Excel holds exactly (UTC, whole milliseconds), else None (written as text).
+
+    Excel keeps a time as a fraction of a day, read back to the millisecond; an offset other
+    than UTC would be lost as well. Such values are written as their ISO text instead, so
+    the file re-imports to the same value.
+    """
     if isinstance(value, datetime):
-        return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
+        parsed = value
+    else:
+        try:
+            parsed = datetime.fromisoformat(str(value))
+        except ValueError:
+            return None
+    if parsed.microsecond % 1000:
         return None
-    return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
+    if parsed.tzinfo is None:
+        return parsed
+    if parsed.utcoffset():
+        return None
+    return parsed.astimezone(UTC).replace(tzinfo=None)
 
 
 def _as_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return None
     if isinstance(value, date):
         return value
     try:
         return date.fromisoformat(str(value))
     except ValueError:
         return None
+
+
+def _as_number(value: Any) -> float | None:
+    """A number Excel holds exactly (its float reads back as the same decimal), else None."""
+    found = to_decimal(value)
+    if found is None or not found.is_finite():
+        return None
+    number = float(found)
+    return number if Decimal(repr(number)) == found else None
 
 
 class XlsxWriter:
@@ -81,15 +111,22 @@ class XlsxWriter:
         fmt = self._formats.get(kind)
 
         def text(sheet: Worksheet, row: int, col: int, value: Any) -> None:
-            value = value if value.__class__ is str else as_list_text(value) or ""
+            if value.__class__ is str:
+                pass
+            elif isinstance(value, datetime | date):
+                value = value.isoformat()
+            elif isinstance(value, Decimal):
+                value = as_decimal_text(value) or ""
+            else:
+                value = as_list_text(value) or ""
             sheet.write_string(row, col, value[:MAX_TEXT])
 
         def number(sheet: Worksheet, row: int, col: int, value: Any) -> None:
-            found = to_decimal(value)
-            if found is None or not found.is_finite():
+            found = _as_number(value)
+            if found is None:
                 text(sheet, row, col, value)
             else:
-                sheet.write_number(row, col, float(found), fmt)
+                sheet.write_number(row, col, found, fmt)
 
         def moment(sheet: Worksheet, row: int, col: int, value: Any) -> None:
             found = _as_date(value) if kind == "date" else _as_datetime(value)

@@ -53,10 +53,14 @@ _RENDERERS = {kind: _renderer(kind) for kind in ("text", "int", *_TEXT)}
 
 
 def element(key: str, kind: str) -> Formatter:
-    """`<key>value</key>`, or nothing for a missing value (written into the row function)."""
+    """`<key>value</key>`, or `<key/>` for a missing value (written into the row function).
+
+    Every record names every column, so a column that is empty in every row is still one
+    (an import then knows the value is empty rather than not given).
+    """
     name = f"_x_{kind}"
-    opening, closing = repr(f"<{key}>"), repr(f"</{key}>")
-    template = f'("" if (v := {{x}}) is None else {opening} + {name}(v) + {closing})'
+    opening, closing, empty = repr(f"<{key}>"), repr(f"</{key}>"), repr(f"<{key}/>")
+    template = f"({empty} if (v := {{x}}) is None else {opening} + {name}(v) + {closing})"
     return Inline(template, ((name, _RENDERERS.get(kind, _RENDERERS["text"])),))
 
 

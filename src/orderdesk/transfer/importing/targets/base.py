@@ -18,13 +18,17 @@ class FieldSpec:
     """A field a column can be mapped to; `kind` picks the converter."""
 
     name: str
-    kind: str  # text, decimal, integer, date, datetime, boolean, enum
+    kind: str  # text, decimal, integer, date, datetime, boolean, enum, list
     label: dict[str, str]
     synonyms: tuple[str, ...] = ()
     required: bool = False
     max_length: int | None = None
     # enum: accepted spellings (normalised) → stored value
     choices: dict[str, str] | None = None
+    # Exact names matched before any label or synonym: the export's column key and labels.
+    keys: tuple[str, ...] = ()
+    # Surrounding whitespace is dropped, as the API drops it; off for free texts that keep it.
+    strip: bool = True
 
 
 @dataclass(slots=True)

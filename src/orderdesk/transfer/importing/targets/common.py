@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -13,13 +14,24 @@ from orderdesk.audit.models import FieldChange
 from orderdesk.audit.service import jsonable
 from orderdesk.core.attributes import validate_attributes
 from orderdesk.core.errors import ValidationFailed
-from orderdesk.core.i18n import SUPPORTED, current_locale, set_locale
+from orderdesk.core.i18n import SUPPORTED, current_locale, register, set_locale
 from orderdesk.core.permissions import Principal
 from orderdesk.transfer.importing import bulk
 from orderdesk.transfer.importing.mapping import normalise
 from orderdesk.transfer.importing.targets.base import FieldSpec, ParsedRow, Rejection
+from orderdesk.transfer.messages_export import COLUMN_LABELS
 from orderdesk.units.models import Unit
 
+register(
+    {
+        "import.ref_ambiguous": {
+            "en": "Several records have this name; rename them to tell them apart",
+            "ru": "С таким названием несколько записей; переименуйте, чтобы различать",
+        }
+    }
+)
+# A name several reference rows share (e.g. a category under two parents).
+AMBIGUOUS = -1
 ATTR = "attributes."
 FIELD_CHANGES = cast(Table, FieldChange.__table__)
 CHANGE_COLUMNS = (
@@ -41,6 +53,16 @@ def label(en: str, ru: str) -> dict[str, str]:
     return {"en": en, "ru": ru}
 
 
+def exported(key: str) -> tuple[str, ...]:
+    """The names an export gives a column: its key and its ru/en labels."""
+    return (key, *COLUMN_LABELS.get(key, {}).values())
+
+
+def with_export_names(specs: list[FieldSpec], keys: dict[str, str]) -> list[FieldSpec]:
+    """The fields with the export's names of their columns (field → export column key)."""
+    return [replace(s, keys=exported(keys.get(s.name, s.name))) for s in specs]
+
+
 def attribute_fields(schema: list[dict[str, Any]]) -> list[FieldSpec]:
     """One mappable field per attribute of an item or order type."""
     specs = []
@@ -54,6 +76,7 @@ def attribute_fields(schema: list[dict[str, Any]]) -> list[FieldSpec]:
                 label=dict(attr.get("label") or {"en": attr["name"], "ru": attr["name"]}),
                 synonyms=(attr["name"],),
                 choices=choices,
+                keys=(f"attr.{attr['name']}", *(attr.get("label") or {}).values()),
             )
         )
     return specs

@@ -23,6 +23,7 @@ from orderdesk.transfer.importing.targets.base import (
     Target,
 )
 from orderdesk.transfer.importing.targets.common import (
+    AMBIGUOUS,
     attribute_fields,
     attributes_of,
     change_rows,
@@ -30,6 +31,7 @@ from orderdesk.transfer.importing.targets.common import (
     diff,
     label,
     units_by_name,
+    with_export_names,
     write_changes,
 )
 
@@ -53,7 +55,7 @@ FIELDS = [
         True,
         300,
     ),
-    FieldSpec("description", "text", label("Description", "Описание")),
+    FieldSpec("description", "text", label("Description", "Описание"), strip=False),
     FieldSpec(
         "price",
         "decimal",
@@ -75,17 +77,25 @@ FIELDS = [
     FieldSpec("category", "text", label("Category", "Категория"), ("группа", "group", "раздел")),
     FieldSpec("unit", "text", label("Department", "Подразделение"), ("отдел", "unit", "филиал")),
     FieldSpec("status", "enum", label("Status", "Статус"), (), False, None, STATUSES),
+    FieldSpec("tags", "list", label("Tags", "Метки"), ("теги", "метки")),
+    FieldSpec("archived_at", "datetime", label("Archived at", "В архиве с")),
+    FieldSpec(
+        "archive_reason", "text", label("Archive reason", "Причина архивации"), (), False, 500
+    ),
+    FieldSpec("created_at", "datetime", label("Created at", "Создано")),
 ]
+FIELDS = with_export_names(FIELDS, {})
 INSERT_COLUMNS: tuple[str, ...] = (
     *ITEM_FIELDS,
+    "archived_at",
     "search_text",
     "version",
     "created_at",
     "updated_at",
 )
 UPDATE_COLUMNS: tuple[str, ...] = tuple(f for f in ITEM_FIELDS if f not in ("item_type_id", "sku"))
-UPDATE_COLUMNS += ("search_text", "version", "updated_at")
-TRACKED = tuple(f for f in ITEM_FIELDS if f != "item_type_id")
+UPDATE_COLUMNS += ("archived_at", "search_text", "version", "updated_at")
+TRACKED = (*(f for f in ITEM_FIELDS if f != "item_type_id"), "archived_at")
 
 
 class ItemsTarget(Target):
@@ -105,21 +115,21 @@ class ItemsTarget(Target):
         self.schema = item_type.attribute_schema
         self.fields = [*FIELDS, *attribute_fields(self.schema)]
         self.units = await units_by_name(self.session)
-        self.categories = {
-            normalise(row.name): row.id
-            for row in await self.session.execute(select(Category.id, Category.name))
-        }
+        self.categories: dict[str, int] = {}
+        for row in await self.session.execute(select(Category.id, Category.name)):
+            name = normalise(row.name)
+            # Names are unique only under one parent: a shared one cannot say which it means.
+            self.categories[name] = AMBIGUOUS if name in self.categories else row.id
 
     def _refs(self, row: ParsedRow, values: dict[str, Any]) -> list[Rejection]:
         problems = []
         for field, table in (("category", self.categories), ("unit", self.units)):
             if field in row.values:
                 found = table.get(normalise(row.values[field]))
-                if found is None:
+                if found is None or found == AMBIGUOUS:
                     column = row.columns.get(field, field)
-                    problems.append(
-                        Rejection.of(row.number, column, row.values[field], "import.ref_not_found")
-                    )
+                    reason = "import.ref_not_found" if found is None else "import.ref_ambiguous"
+                    problems.append(Rejection.of(row.number, column, row.values[field], reason))
                 values[f"{field}_id"] = found
         return problems
 
@@ -131,9 +141,10 @@ class ItemsTarget(Target):
         for field in ("sku", "name", "description", "price", "currency", "stock"):
             if field in row.values:
                 values[field] = row.values[field]
-        for field in ("measure_unit", "status"):
+        for field in ("measure_unit", "status", "tags", "archive_reason", "archived_at"):
             if field in row.values:
                 values[field] = row.values[field]
+        _archive_consistent(values)
         problems = self._refs(row, values)
         given = attributes_of(row.values)
         merged = {**(old["attributes"] if old else {}), **given}
@@ -147,7 +158,7 @@ class ItemsTarget(Target):
         result = ChunkResult()
         keys = list(dict.fromkeys(row.values["sku"] for row in rows))
         existing = await bulk.fetch_by_keys(
-            self.session, ITEMS, "sku", keys, ITEM_FIELDS + ("version",)
+            self.session, ITEMS, "sku", keys, (*ITEM_FIELDS, "version", "archived_at")
         )
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
@@ -178,8 +189,16 @@ class ItemsTarget(Target):
             merged["search_text"] = _search(merged)
             if old is None:
                 result.created += 1
+                created = row.values.get("created_at") or now
                 inserts.append(
-                    (*(merged[f] for f in ITEM_FIELDS), merged["search_text"], 1, now, now)
+                    (
+                        *(merged[f] for f in ITEM_FIELDS),
+                        merged["archived_at"],
+                        merged["search_text"],
+                        1,
+                        created,
+                        now,
+                    )
                 )
                 continue
             changed = diff({f: old[f] for f in TRACKED}, {f: merged[f] for f in TRACKED})
@@ -202,7 +221,16 @@ def _new_item(item_type_id: int) -> dict[str, Any]:
         "item_type_id": item_type_id, "description": "", "category_id": None, "unit_id": None,
         "measure_unit": "шт", "price": Decimal(0), "currency": "RUB", "stock": None,
         "attributes": {}, "tags": [], "status": "active", "archive_reason": None,
+        "archived_at": None,
     }  # fmt: skip
+
+
+def _archive_consistent(values: dict[str, Any]) -> None:
+    """As archiving through the API: an archived item has a time, an active one none."""
+    if values["status"] == "active":
+        values["archived_at"] = values["archive_reason"] = None
+    elif values.get("archived_at") is None:
+        values["archived_at"] = utcnow()
 
 
 def _search(values: dict[str, Any]) -> str:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_args
 
 from orderdesk.audit.service import jsonable
+from orderdesk.orders.schemas import Channel
 from orderdesk.orders.totals import MAX_AMOUNT, compute_totals, line_amount
 from orderdesk.transfer.importing.mapping import normalise
 from orderdesk.transfer.importing.targets.base import FieldSpec, ParsedRow, Rejection
-from orderdesk.transfer.importing.targets.common import label
+from orderdesk.transfer.importing.targets.common import label, with_export_names
+
+CHANNELS = {code: code for code in get_args(Channel)}
 
 HEADER_FIELDS = [
     FieldSpec(
@@ -46,7 +49,13 @@ HEADER_FIELDS = [
         ("покупатель", "заказчик", "client", "buyer", "customer email", "логин клиента"),
     ),
     FieldSpec("unit", "text", label("Department", "Подразделение"), ("отдел", "unit", "филиал")),
-    FieldSpec("note", "text", label("Note", "Комментарий"), ("примечание", "comment", "notes")),
+    FieldSpec(
+        "note",
+        "text",
+        label("Note", "Комментарий"),
+        ("примечание", "comment", "notes"),
+        strip=False,
+    ),
     FieldSpec(
         "created_at",
         "datetime",
@@ -55,7 +64,12 @@ HEADER_FIELDS = [
     ),
     FieldSpec("starts_at", "datetime", label("Starts at", "Начало"), ("дата начала", "start")),
     FieldSpec("ends_at", "datetime", label("Ends at", "Окончание"), ("дата окончания", "end")),
+    FieldSpec("channel", "enum", label("Channel", "Канал"), (), False, None, CHANNELS),
+    FieldSpec(
+        "external_source", "text", label("External source", "Внешний источник"), (), False, 64
+    ),
 ]
+HEADER_FIELDS = with_export_names(HEADER_FIELDS, {})
 LINE_FIELDS = [
     FieldSpec(
         "line_sku",
@@ -96,8 +110,24 @@ LINE_FIELDS = [
         False,
         32,
     ),
+    FieldSpec("coefficient", "decimal", label("Coefficient", "Коэффициент"), ("коэф",)),
+    FieldSpec("position", "integer", label("Line", "Строка")),
 ]
-LINE_NAMES = frozenset(spec.name for spec in LINE_FIELDS)
+LINE_FIELDS = with_export_names(
+    LINE_FIELDS,
+    {
+        "line_sku": "line.sku",
+        "line_name": "line.name",
+        "quantity": "line.quantity",
+        "unit_price": "line.unit_price",
+        "amount": "line.amount",
+        "measure_unit": "line.measure_unit",
+        "coefficient": "line.coefficient",
+        "position": "line.position",
+    },
+)
+# Values that say nothing of a line by themselves (every exported row has its position).
+LINE_NAMES = frozenset(spec.name for spec in LINE_FIELDS) - {"position"}
 ONE = Decimal(1)
 TOLERANCE = Decimal("0.01")
 
@@ -156,16 +186,22 @@ def build_line(
         )
     if sku is not None and item is None and "line_name" not in values:
         return Rejection.of(row.number, column("line_sku", "line_sku"), sku, "import.ref_not_found")
+    coefficient = values.get("coefficient", ONE)
+    if coefficient <= 0:
+        return Rejection.of(
+            row.number, column("coefficient", "coefficient"), coefficient,
+            "import.quantity_positive",
+        )  # fmt: skip
     price = values.get("unit_price")
     if price is None and "amount" in values:
-        price = values["amount"] / quantity
+        price = values["amount"] / quantity / coefficient
     if price is None and item is not None:
         price = item["price"]
     if price is None:
         return Rejection.of(
             row.number, column("unit_price", "unit_price"), None, "import.line_needs_price"
         )
-    amount = line_amount(quantity, price, ONE)
+    amount = line_amount(quantity, price, coefficient)
     given = values.get("amount")
     if given is not None and abs(given - amount) > TOLERANCE:
         return Rejection.of(
@@ -177,14 +213,14 @@ def build_line(
         )
     name = values.get("line_name") or (item["name"] if item else None) or sku or ""
     return {
-        "position": position,
+        "position": values.get("position", position),
         "item_id": item["id"] if item else None,
         "sku": sku or (item["sku"] if item else ""),
         "name": name[:300],
         "measure_unit": values.get("measure_unit") or (item["measure_unit"] if item else "шт"),
         "quantity": quantity,
         "unit_price": price,
-        "coefficient": ONE,
+        "coefficient": coefficient,
         "amount": amount,
     }  # fmt: skip
 

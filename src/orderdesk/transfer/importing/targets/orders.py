@@ -191,7 +191,7 @@ class OrdersTarget(Target):
                 batch.orders.append({**values, "_lines": lines})
                 continue
             old_lines = found.old_lines.get(old["id"], [])
-            self._update(old, values, lines, old_lines, batch, result, now)
+            self._update(group, old, values, lines, old_lines, batch, result, now)
         if write:
             await self._write(batch, now)
         return result
@@ -244,6 +244,8 @@ class OrdersTarget(Target):
             "number",
             "external_ref",
             "created_at",
+            "channel",
+            "external_source",
         ):
             if name in first.values:
                 values[name] = first.values[name]
@@ -259,16 +261,6 @@ class OrdersTarget(Target):
                     first.columns.get(self.key, self.key),
                     group.key,
                     "import.not_your_unit",
-                )
-            )
-        if old is not None and not is_editable(self.order_type.workflow, old["status"]):
-            problems.append(
-                Rejection.of(
-                    first.number,
-                    first.columns.get(self.key, self.key),
-                    group.key,
-                    "import.not_editable",
-                    status=old["status"],
                 )
             )
         attrs = {**(old["attributes"] if old else {}), **attributes_of(first.values)}
@@ -298,6 +290,7 @@ class OrdersTarget(Target):
 
     def _update(
         self,
+        group: Group,
         old: dict[str, Any],
         values: dict[str, Any],
         lines: list[dict[str, Any]] | None,
@@ -313,6 +306,16 @@ class OrdersTarget(Target):
         changed = diff(before, after)
         if not changed:
             result.unchanged += 1
+            return
+        if not is_editable(self.order_type.workflow, old["status"]):
+            # Only a change is refused: the same values again are simply unchanged.
+            first = group.first
+            column = first.columns.get(self.key, self.key)
+            result.rejected.append(
+                Rejection.of(
+                    first.number, column, group.key, "import.not_editable", status=old["status"]
+                )
+            )
             return
         result.updated += 1
         order_id = old["id"]
@@ -371,7 +374,9 @@ class OrdersTarget(Target):
             order["search_text"] = search_text(
                 order["number"], order.get("external_ref"), (order["note"] or "")[:300], names
             )
-            order["external_source"] = self.options.source if order.get("external_ref") else None
+            if "external_source" not in self.mapped:
+                source = self.options.source if order.get("external_ref") else None
+                order["external_source"] = source
             order.update(
                 order_type_id=self.order_type.id,
                 created_by_id=self.principal.user_id,
@@ -403,7 +408,7 @@ def _new_order(order_type: Any) -> dict[str, Any]:
     return {
         "status": order_type.workflow["initial"], "customer_id": None, "unit_id": None,
         "attributes": {}, "note": "", "starts_at": None, "ends_at": None,
-        "subtotal": 0, "vat_amount": 0, "total": 0, "channel": "import",
+        "subtotal": 0, "vat_amount": 0, "total": 0, "channel": "import", "external_source": None,
         "currency": order_type.currency, "stock_deducted": False, "version": 1,
     }  # fmt: skip
 
