@@ -195,12 +195,15 @@ async def build_preview(
 
 
 def frozen_options(options: ImportOptions, result: dict[str, Any], plan: Plan) -> ImportOptions:
-    """The options a commit job runs with: exactly the sheets, mappings and zone checked now."""
+    """The options a commit job runs with: exactly the sheets, mappings and zone checked now.
+
+    `mapping` stays as the user gave it: the job plans a sheet outside `sheet_mappings` again
+    only to say why it is skipped.
+    """
     return options.model_copy(
         update={
             "type": plan.target.options.type_code,
             "key": plan.target.key,
-            "mapping": plan.mapping,
             "value_maps": plan.value_maps,
             "sheet_mappings": {s["name"]: s["mapping"] for s in result["sheets"] if s["included"]},
             "timezone": result["timezone"],

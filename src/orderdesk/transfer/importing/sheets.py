@@ -88,17 +88,14 @@ async def plan_sheet(
     chosen = options
     if options.sheet_mappings is not None:
         mapping = options.sheet_mappings.get(table.sheet)
+        unlisted = options.model_copy(update={"sheet_mappings": None})
         if mapping is None:
-            error = ValidationFailed(
-                [FieldError("sheet_mappings", "import_sheet_unlisted", sheet=table.sheet)]
-            )
-            skipped = SkippedSheet(table.sheet, "import.sheet_not_checked")
-            return SheetPlan(table, None, skipped, error)
-        chosen = options.model_copy(update={"mapping": mapping, "sheet_mappings": None})
+            return await _unlisted(session, principal, unlisted, table)
+        chosen = unlisted.model_copy(update={"mapping": mapping})
     try:
         plan = await make_plan(session, principal, chosen, table.headers)
     except ValidationFailed as exc:
-        errors = exc.params.get("errors") or []
+        errors = exc.errors
         if not errors or any(error.get("code") != _UNKNOWN_COLUMN for error in errors):
             raise
         fields = ", ".join(str(error["field"]).removeprefix("mapping.") for error in errors)
@@ -109,6 +106,19 @@ async def plan_sheet(
         skipped = SkippedSheet(table.sheet, "import.sheet_unmapped", {"fields": fields})
         return SheetPlan(table, plan, skipped)
     return SheetPlan(table, plan)
+
+
+async def _unlisted(
+    session: AsyncSession, principal: Principal, options: ImportOptions, table: Table
+) -> SheetPlan:
+    """A sheet the commit did not check: skipped, with its own reason when it has one."""
+    planned = await plan_sheet(session, principal, options, table)
+    if planned.included:
+        error = ValidationFailed(
+            [FieldError("sheet_mappings", "import_sheet_unlisted", sheet=table.sheet)]
+        )
+        return SheetPlan(table, None, SkippedSheet(table.sheet, "import.sheet_not_checked"), error)
+    return planned
 
 
 async def each_sheet(
