@@ -241,6 +241,7 @@ async def _settle(
             session=session, principal=principal, name=options.save_profile,
             target=options.target, type_code=plan.target.options.type_code, headers=headers,
             mapping=plan.mapping, value_maps=plan.value_maps,
+            options={"timezone": options.timezone} if options.timezone else None,
         )  # fmt: skip
     counts = tally.counts(not options.dry_run)
     await _finish(session, import_id, "succeeded", counts, report, report_key, None)
