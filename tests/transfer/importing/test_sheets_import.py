@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from orderdesk.catalog.models import Item
 from orderdesk.container import Container
 from tests.factories import make_item_type
+from tests.transfer.formats.biff_samples import write_xls
 from tests.transfer.formats.binary_samples import rar4_stored
 from tests.transfer.importing.helpers import commit_and_wait
 from tests.transfer.importing.sheet_files import (
@@ -187,3 +189,27 @@ async def test_a_given_mapping_applies_to_every_sheet_and_a_sheet_without_its_co
     skipped = done["report"]["skipped"]
     assert [s["sheet"] for s in skipped] == ["C"]
     assert skipped[0]["reason"]["en"].startswith("The mapped columns are not on this sheet")
+
+
+async def test_a_hostile_member_refuses_the_whole_archive_with_a_413_and_nothing_written(
+    client: httpx.AsyncClient, container: Container, admin_headers: dict[str, str], tmp_path: Path
+) -> None:
+    await make_item_type(container, "flower")
+    bomb = write_xls(
+        tmp_path / "far.xls", {f"S{n}": [(0, 0, "x"), (65535, 255, 1.0)] for n in range(4)}
+    )
+    archive = zipped({"a.csv": csv_file(FEBRUARY), "old.xls": bomb.read_bytes()})
+    import_id = await upload_bytes(client, admin_headers, "upload.zip", archive)
+
+    shown = await preview(client, admin_headers, import_id, target="items", type="flower")
+    commit = await client.post(
+        f"/api/v1/imports/{import_id}/commit",
+        json={"target": "items", "type": "flower"},
+        headers=admin_headers,
+    )
+
+    assert shown.status_code == 413
+    assert shown.headers["content-type"].startswith("application/problem+json")
+    assert "old.xls" in shown.json()["detail"]
+    assert commit.status_code == 413
+    assert await prices(container) == {}
