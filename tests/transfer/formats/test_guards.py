@@ -7,6 +7,7 @@ intact — a calamine allocation failure in this process would abort the whole t
 from __future__ import annotations
 
 import io
+import random
 import struct
 import zlib
 from pathlib import Path
@@ -214,3 +215,17 @@ def test_stored_rar_members_are_still_read(tmp_path: Path) -> None:
     sheets = read_all(read_rar(path, context("ok.rar")))
 
     assert sheets == {"ok.rar/a.csv": [["Артикул", "Цена"], ["A-1", "5"]]}
+
+
+def test_a_cell_text_bigger_than_a_read_chunk_is_refused_though_it_arrives_without_its_tags(
+    tmp_path: Path,
+) -> None:
+    letters = [chr(code) for code in range(0x410, 0x450)]
+    huge = "".join(random.Random(4).choices(letters, k=9 * 1024 * 1024))  # 18 MB, incompressible
+    sheet = f'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>{huge}</t></is></c></row>'
+    path = write_xlsx_parts(tmp_path / "huge.xlsx", sheet + "</sheetData>")
+
+    with pytest.raises(TooLarge) as caught:
+        read_all(read_xlsx(path, context("huge.xlsx")))
+
+    assert caught.value.detail_key == "transfer.sheet_cell_too_long"

@@ -253,7 +253,9 @@ def _plain_shape(data: bytes) -> bool:
 
 
 def _long_text(limit: int) -> re.Pattern[bytes]:
-    return re.compile(b">[^<]{%d,}<" % (limit + 1))
+    # A chunk may also start or end inside a text run: `_chunks` hands over 16 MB without a
+    # tag end whole, so a huge cell's text can arrive without the tags around it.
+    return re.compile(b"(?:^|>)[^<]{%d,}(?:<|$)" % (limit + 1))
 
 
 def _fail_long(context: ReadContext, part: str) -> None:

@@ -99,13 +99,18 @@ def _tables(
     source: Source, filename: str, sheet: int | None, header_row: int | None
 ) -> Iterator[Table | SkippedSheet]:
     found = False
-    for index, chosen in enumerate(source.sheets):
-        if sheet is not None and index != sheet:
-            continue
-        found = True
-        yield _table(source, chosen, sheet_label(filename, chosen.name), header_row)
-        if sheet is not None:
-            break
+    try:
+        for index, chosen in enumerate(source.sheets):
+            if sheet is not None and index != sheet:
+                continue
+            found = True
+            yield _table(source, chosen, sheet_label(filename, chosen.name), header_row)
+            if sheet is not None:
+                break
+    finally:
+        close = getattr(source.sheets, "close", None)
+        if close is not None:
+            close()  # an archive's temporary directory goes now, not when collected
     if sheet is not None and not found:
         raise NoData("import.no_sheet", sheet=sheet + 1)
 
