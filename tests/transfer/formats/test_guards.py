@@ -10,6 +10,7 @@ import io
 import random
 import struct
 import zlib
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import IO
 
@@ -19,7 +20,7 @@ import rarfile
 from orderdesk.transfer.formats.archive import read_rar
 from orderdesk.transfer.formats.base import TooLarge
 from orderdesk.transfer.formats.ooxml_guard import check_office_zip
-from orderdesk.transfer.formats.spreadsheet import read_ods, read_xls, read_xlsx
+from orderdesk.transfer.formats.spreadsheet import _revived, _tagged, read_ods, read_xls, read_xlsx
 from tests.transfer.formats.biff_samples import write_xls
 from tests.transfer.formats.binary_samples import (
     context,
@@ -229,3 +230,9 @@ def test_a_cell_text_bigger_than_a_read_chunk_is_refused_though_it_arrives_witho
         read_all(read_xlsx(path, context("huge.xlsx")))
 
     assert caught.value.detail_key == "transfer.sheet_cell_too_long"
+
+
+def test_xls_dates_and_times_keep_their_types_through_the_sandbox_records() -> None:
+    row = [datetime(2024, 12, 1, 10, 30), date(2024, 12, 1), time(8, 15), "x", 1.5, None]  # noqa: DTZ001
+
+    assert list(_revived(iter([[_tagged(cell) for cell in row]]))) == [row]

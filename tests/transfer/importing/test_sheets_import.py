@@ -13,6 +13,8 @@ from sqlalchemy import select
 
 from orderdesk.catalog.models import Item
 from orderdesk.container import Container
+from orderdesk.transfer.importing.report import RejectionLog
+from orderdesk.transfer.importing.targets.base import Rejection
 from tests.factories import make_item_type
 from tests.transfer.formats.biff_samples import write_xls
 from tests.transfer.formats.binary_samples import rar4_stored
@@ -213,3 +215,32 @@ async def test_a_hostile_member_refuses_the_whole_archive_with_a_413_and_nothing
     assert "old.xls" in shown.json()["detail"]
     assert commit.status_code == 413
     assert await prices(container) == {}
+
+
+async def test_choosing_a_sheet_imports_only_that_sheet(
+    client: httpx.AsyncClient, container: Container, admin_headers: dict[str, str]
+) -> None:
+    await make_item_type(container, "flower")
+    book = xlsx({"Январь": JANUARY, "Февраль": FEBRUARY})
+    import_id = await upload_bytes(client, admin_headers, "prices.xlsx", book)
+
+    done = await commit_and_wait(
+        client, container, admin_headers, import_id, target="items", type="flower", sheet=1
+    )
+
+    assert done["status"] == "succeeded", (done["error"], done["report"])
+    assert await prices(container) == {"T-1": Decimal("80")}
+
+
+def test_the_same_row_number_on_two_sheets_counts_as_two_rejected_rows() -> None:
+    log = RejectionLog()
+    try:
+        log.sheet = "Январь"
+        log.add([Rejection.of(3, "Цена", "x", "import.not_a_number")])
+        log.sheet = "Февраль"
+        log.add([Rejection.of(3, "Цена", "y", "import.not_a_number")])
+    finally:
+        log.close()
+
+    assert log.rows == 2
+    assert [(e["sheet"], e["row"]) for e in log.first] == [("Январь", 3), ("Февраль", 3)]
