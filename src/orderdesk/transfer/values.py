@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from orderdesk.transfer import messages  # noqa: F401  (registers the texts)
 
@@ -184,7 +185,7 @@ def parse_date(value: Any) -> date | None:
     return _parse(value, "date").date()
 
 
-def parse_datetime(value: Any, tz: timezone | None = None) -> datetime | None:
+def parse_datetime(value: Any, tz: tzinfo | None = None) -> datetime | None:
     """A date with an optional time ("01.02.2024 14:30:05", ISO with an offset); `tz` for naive."""
     if _blank(value):
         return None
@@ -232,15 +233,15 @@ def _parse_text(text: str) -> datetime:
 def _time_of(match: re.Match[str]) -> time:
     hour, minute, second, fraction, zone = match.groups()
     micro = int((fraction or "0").ljust(6, "0"))
-    tzinfo = None
+    zone_info: tzinfo | None = None
     if zone:
         if zone == "z":
-            tzinfo = UTC
+            zone_info = UTC
         else:
             digits = zone[1:].replace(":", "")
             offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-            tzinfo = timezone(-offset if zone[0] == "-" else offset)
-    return time(int(hour), int(minute), int(second or 0), micro, tzinfo=tzinfo)
+            zone_info = timezone(-offset if zone[0] == "-" else offset)
+    return time(int(hour), int(minute), int(second or 0), micro, tzinfo=zone_info)
 
 
 def _date_of(text: str) -> date:
@@ -265,3 +266,13 @@ def _year(text: str) -> int:
     if len(text) == 2:
         year += 2000 if year < 69 else 1900
     return year
+
+
+def time_zone(name: str) -> tzinfo:
+    """An IANA time zone by name ("Europe/Moscow", "UTC"); ValueError for anything else."""
+    if name.upper() == "UTC":
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown IANA time zone: {name[:64]}") from None

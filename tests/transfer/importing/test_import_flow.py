@@ -64,7 +64,9 @@ async def test_preview_proposes_a_mapping_and_explains_bad_rows_in_the_users_lan
     assert body["mapping"] == {"sku": "Артикул", "name": "Наименование", "price": "Цена"}
     assert body["header_row"] == 1
     assert body["rows"][1] == ["R-2", "Тюльпан", "=1+2"]
-    assert body["errors"] == [{"row": 3, "column": "Цена", "value": "=1+2", "reason": reason}]
+    assert body["errors"] == [
+        {"sheet": "data.csv", "row": 3, "column": "Цена", "value": "=1+2", "reason": reason}
+    ]
     assert body["counts"]["created"] == 1
     assert body["missing_fields"] == []
 
@@ -84,15 +86,16 @@ async def test_error_report_downloads_as_csv_and_xlsx_with_formulas_neutralised(
     assert as_csv.status_code == 200
     text = as_csv.content.decode("utf-8-sig")
     assert list(csv.reader(io.StringIO(text), delimiter=";")) == [
-        ["Строка", "Колонка", "Значение", "Причина"],
-        ["3", "Цена", "'=1+2", "Не число"],
+        ["Лист", "Строка", "Колонка", "Значение", "Причина"],
+        ["data.csv", "3", "Цена", "'=1+2", "Не число"],
     ]
     assert as_xlsx.status_code == 200
     book = CalamineWorkbook.from_filelike(io.BytesIO(as_xlsx.content))
     rows = book.get_sheet_by_index(0).to_python()
-    assert rows[0] == ["Row", "Column", "Value", "Reason"]
-    assert rows[1][1:] == ["Цена", "'=1+2", "Not a number"]
-    assert int(rows[1][0]) == 3
+    assert rows[0] == ["Sheet", "Row", "Column", "Value", "Reason"]
+    assert rows[1][2:] == ["Цена", "'=1+2", "Not a number"]
+    assert rows[1][0] == "data.csv"
+    assert int(rows[1][1]) == 3
 
 
 async def test_a_saved_profile_is_picked_for_a_file_with_the_same_headers_in_another_order(

@@ -20,8 +20,7 @@ from typing import IO
 
 import rarfile
 
-from orderdesk.core.i18n import t
-from orderdesk.transfer import messages_binary  # noqa: F401  (registers the texts)
+from orderdesk.transfer import messages_binary, messages_sheets  # noqa: F401  (registers texts)
 from orderdesk.transfer.formats.base import (
     FormatError,
     ReadContext,
@@ -156,7 +155,7 @@ def _rejected(member: Member, context: ReadContext) -> bool:
     elif member.encrypted:
         key = "transfer.member_encrypted"
     if key is not None:
-        context.notes.append(t(key, name=context.filename, member=member.name))
+        context.skip(member.name, key)
     return key is not None
 
 
@@ -222,7 +221,11 @@ def _read_extracted(target: Path, member: str, context: ReadContext) -> Iterator
         depth=context.depth + 1,
         options=context.options,
         notes=context.notes,
+        skipped=context.skipped,
     )
+    if target.stat().st_size == 0:
+        context.skip(member, "transfer.member_empty")
+        return
     detect = importlib.import_module("orderdesk.transfer.formats.detect").detect
     try:
         found = str(detect(target, PurePosixPath(member).name, child).format)
@@ -230,8 +233,7 @@ def _read_extracted(target: Path, member: str, context: ReadContext) -> Iterator
         found = "?"
     read = reader_for(found)
     if read is None:
-        note = t("transfer.member_unsupported", name=context.filename, member=member, format=found)
-        child.notes.append(note)
+        context.skip(member, "transfer.member_unsupported", format=found)
         return
     yield from read(target, child)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from orderdesk.core.errors import AppError
+from orderdesk.core.i18n import t
 
 Cell = str | int | float | Decimal | bool | date | datetime | time | None
 Row = list[Cell]
@@ -55,6 +56,15 @@ class Sheet:
     first_row_number: int = 1
 
 
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """A part of the file that was not read (an archive member): its name and why, as a key."""
+
+    name: str
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass(slots=True)
 class Source:
     """What a file turned out to be and its sheets, produced lazily."""
@@ -65,6 +75,7 @@ class Source:
     encoding: str | None = None
     delimiter: str | None = None
     notes: list[str] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
 
     @property
     def mismatch(self) -> bool:
@@ -82,6 +93,12 @@ class ReadContext:
     options: dict[str, Any] = field(default_factory=dict)
     # Where a reader reports what it skipped (an unsafe archive entry); the Source's own list.
     notes: list[str] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)  # the same, for the importing layer
+
+    def skip(self, member: str, key: str, **params: Any) -> None:
+        """Report a member that is not read, as a localised note and as a `Skip`."""
+        self.notes.append(t(key, name=self.filename, member=member, **params))
+        self.skipped.append(Skip(member, key, {"name": self.filename, "member": member, **params}))
 
 
 class FormatError(AppError):
@@ -139,6 +156,7 @@ def open_source(
     context = ReadContext(limits or Limits(), filename, options=options)
     detected = detect(path, filename, context)
     context.notes = detected.notes
+    context.skipped = detected.skipped
     read = reader_for(detected.format)
     if read is None:
         raise UnsupportedFormat("transfer.format_unsupported", format=detected.format)

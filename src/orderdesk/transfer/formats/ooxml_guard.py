@@ -24,6 +24,8 @@ from orderdesk.transfer.formats.zipcheck import check_zip_entries
 
 _CHUNK = 4 * 1024 * 1024
 _DENSE_CELL_BYTES = 32  # calamine's in-memory size of one cell of the dense range
+# An ODS cell costs calamine about twice that (measured: 10M one-letter cells ≈ 600 MB).
+_ODS_CELL_BYTES = 64
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}(\d{1,9})"')
@@ -61,6 +63,8 @@ def _check_part(
         scanner = _SharedStringsScanner(context, part)
     elif kind == "docx" and lowered.startswith("word/") and lowered.endswith(".xml"):
         scanner = _WordScanner(context, part)
+    elif kind == "ods" and lowered == "content.xml":
+        scanner = _TextScanner(context, part)
     is_xml = lowered.endswith(_XML_SUFFIXES)
     with archive.open(info) as stream:
         for data in _chunks(stream):
@@ -112,6 +116,19 @@ class _Scanner:
 
     def finish(self) -> None:
         return None
+
+
+class _TextScanner(_Scanner):
+    """No text between two tags longer than a cell may be: inline strings, values, formulas."""
+
+    def __init__(self, context: ReadContext, part: str) -> None:
+        super().__init__(context, part)
+        self._long = _long_text(context.limits.max_cell_chars)
+
+    def feed(self, data: bytes) -> None:
+        super().feed(data)
+        if self._long.search(data):
+            _fail_long(self.context, self.part)
 
 
 class _SharedStringsScanner(_Scanner):
@@ -166,7 +183,7 @@ class _WordScanner(_Scanner):
             )
 
 
-class _SheetScanner(_Scanner):
+class _SheetScanner(_TextScanner):
     """A worksheet's real extent, from its cell references, checked against the limits."""
 
     def __init__(self, context: ReadContext, part: str) -> None:
@@ -236,7 +253,9 @@ def _plain_shape(data: bytes) -> bool:
 
 
 def _long_text(limit: int) -> re.Pattern[bytes]:
-    return re.compile(b">[^<]{%d,}<" % (limit + 1))
+    # A chunk may also start or end inside a text run: `_chunks` hands over 16 MB without a
+    # tag end whole, so a huge cell's text can arrive without the tags around it.
+    return re.compile(b"(?:^|>)[^<]{%d,}(?:<|$)" % (limit + 1))
 
 
 def _fail_long(context: ReadContext, part: str) -> None:
@@ -314,11 +333,17 @@ _OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 
 
 def _check_ods_content(stream: IO[bytes], context: ReadContext) -> None:
-    """Expand ODS repeat counts as calamine would, counting only cells that hold values."""
+    """Expand ODS repeat counts as calamine would, counting only cells that hold values.
+
+    calamine builds every table of an ODS when it opens the file, so the cells of all tables
+    together must fit the memory budget, not each table alone.
+    """
     limits = context.limits
-    budget = limits.parser_memory_bytes // _DENSE_CELL_BYTES
+    budget = limits.parser_memory_bytes // _ODS_CELL_BYTES
+    total = 0
     for table, rows, columns in _ods_extents(stream, context):
-        if rows > limits.max_rows or columns > limits.max_columns or rows * columns > budget:
+        total += rows * columns
+        if rows > limits.max_rows or columns > limits.max_columns or total > budget:
             raise TooLarge(
                 "transfer.sheet_too_big",
                 name=context.filename,

@@ -41,7 +41,10 @@ _ERRORS: dict[str, type[FormatError]] = {
     "UnsupportedFormat": UnsupportedFormat,
 }
 _CPU_SIGNALS = {signal.SIGXCPU, signal.SIGKILL}
-_MEMORY_HINTS = re.compile(r"failed to map segment|cannot allocate memory", re.IGNORECASE)
+_MEMORY_HINTS = re.compile(
+    r"failed to map segment|cannot allocate memory|memory allocation of \d+ bytes failed",
+    re.IGNORECASE,
+)
 
 
 def run_limited(
@@ -104,12 +107,27 @@ def _outcome(workdir: Path, returncode: int, limits: Limits, name: str) -> Any:
             return _payload_result(payload, limits, name)
     if -returncode in _CPU_SIGNALS:
         raise TooLarge("transfer.parser_cpu", name=name, seconds=limits.parser_cpu_seconds)
+    if -returncode == signal.SIGABRT and _MEMORY_HINTS.search(_stderr_tail(workdir)):
+        # A native parser (calamine) aborts the process when an allocation fails.
+        raise TooLarge("transfer.parser_memory", name=name, limit=limits.parser_memory_bytes)
     if -returncode == signal.SIGXFSZ:
         raise TooLarge(
             "transfer.unpacked_too_large", name=name, member="-", limit=limits.max_unpacked_bytes
         )
     reason = f"exit {returncode}"
     raise FormatError("transfer.parser_failed", name=name, reason=reason)
+
+
+def _stderr_tail(workdir: Path) -> str:
+    """The start and end of the child's stderr (a backtrace may follow the message)."""
+    try:
+        with (workdir / "stderr.txt").open("rb") as handle:
+            head = handle.read(8192)
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(len(head), handle.tell() - 4096))
+            return (head + handle.read()).decode("utf-8", "replace")
+    except OSError:
+        return ""
 
 
 def _payload_result(payload: dict[str, Any], limits: Limits, name: str) -> Any:

@@ -8,9 +8,12 @@ user sees in Excel.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from python_calamine import CalamineSheet, CalamineWorkbook, PasswordError, SheetTypeEnum
 
@@ -18,6 +21,7 @@ from orderdesk.transfer import messages_binary  # noqa: F401  (registers the tex
 from orderdesk.transfer.formats.base import (
     Cell,
     FormatError,
+    Limits,
     ReadContext,
     Row,
     Sheet,
@@ -25,6 +29,13 @@ from orderdesk.transfer.formats.base import (
     reader,
 )
 from orderdesk.transfer.formats.ooxml_guard import check_office_zip
+from orderdesk.transfer.formats.sandbox import (
+    RecordWriter,
+    caps_of,
+    check_row,
+    run_limited,
+    sheets_from_records,
+)
 
 HEADER_AREA_ROWS = 10  # merged cells are spread only here: in data they mean something else
 _LABELS = {"xlsx": "XLSX", "xls": "XLS", "ods": "ODS"}
@@ -40,8 +51,75 @@ def read_xlsx(path: Path, context: ReadContext) -> Iterator[Sheet]:
 
 @reader("xls")
 def read_xls(path: Path, context: ReadContext) -> Iterator[Sheet]:
-    """Worksheets of a legacy (BIFF) Excel workbook."""
-    return _read_workbook(path, context, "xls")
+    """Worksheets of a legacy (BIFF) Excel workbook, parsed in the sandbox.
+
+    calamine builds every sheet's dense range when it opens a BIFF file: a 6 KB file with two
+    sheets, each holding a cell at IV65536, costs 1 GB, and more sheets cost more until the
+    process aborts. BIFF has no cheap up-front shape to measure, so the parse runs in a child
+    bounded in memory and CPU (ADR 0012); rows come back as JSON records, dates tagged.
+    """
+    workdir = Path(tempfile.mkdtemp(prefix="orderdesk-xls-"))
+    try:
+        records = workdir / "rows.jsonl"
+        run_limited(
+            "orderdesk.transfer.formats.spreadsheet:xls_to_records",
+            [str(path), str(records), context.filename, caps_of(context.limits)],
+            context.limits,
+            name=context.filename,
+        )
+        for sheet in sheets_from_records(records):
+            yield Sheet(name=sheet.name, rows=_revived(sheet.rows))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def xls_to_records(source: str, output: str, filename: str, caps: dict[str, int]) -> int:
+    """Child side: every worksheet of an XLS as records; returns the number of sheets."""
+    context = ReadContext(Limits(**caps), filename)
+    count = 0
+    with open(output, "w", encoding="utf-8") as handle:
+        writer = RecordWriter(handle)
+        for sheet in _read_workbook(Path(source), context, "xls"):
+            count += 1
+            writer.sheet(sheet.name)
+            for number, row in enumerate(sheet.rows, start=1):
+                check_row(row, sheet.name, number, caps, sheets=count)
+                writer.row([_tagged(cell) for cell in row])
+    return count
+
+
+def _tagged(cell: Cell) -> Any:
+    """Dates and times survive JSON as {"d"|"dt"|"t": iso}; other cells are JSON as they are."""
+    if isinstance(cell, datetime):
+        return {"dt": cell.isoformat()}
+    if isinstance(cell, date):
+        return {"d": cell.isoformat()}
+    if isinstance(cell, time):
+        return {"t": cell.isoformat()}
+    if isinstance(cell, timedelta):
+        return str(cell)
+    return cell
+
+
+_REVIVE: dict[str, Callable[[str], Cell]] = {
+    "dt": datetime.fromisoformat,
+    "d": date.fromisoformat,
+    "t": time.fromisoformat,
+}
+
+
+def _revived(rows: Iterator[Row]) -> Iterator[Row]:
+    for row in rows:
+        if any(isinstance(cell, dict) for cell in row):
+            row = [_revive(cell) for cell in row]
+        yield row
+
+
+def _revive(cell: Any) -> Cell:
+    if isinstance(cell, dict) and len(cell) == 1:
+        ((tag, text),) = cell.items()
+        return _REVIVE[tag](text) if tag in _REVIVE else None
+    return cast(Cell, cell)
 
 
 @reader("ods")

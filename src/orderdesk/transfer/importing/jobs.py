@@ -28,12 +28,18 @@ from orderdesk.jobs.context import JobContext, JobFailed
 from orderdesk.jobs.registry import job_kind
 from orderdesk.settings import Settings
 from orderdesk.transfer.formats.base import Limits, Row
-from orderdesk.transfer.importing import profiles
+from orderdesk.transfer.importing import profiles, seams
 from orderdesk.transfer.importing import repository as repo
-from orderdesk.transfer.importing.plan import Plan, make_plan, require_complete
-from orderdesk.transfer.importing.reading import local_copy, open_table
+from orderdesk.transfer.importing.plan import Plan
+from orderdesk.transfer.importing.reading import SkippedSheet, Table, local_copy, open_tables
 from orderdesk.transfer.importing.report import RejectionLog
 from orderdesk.transfer.importing.schemas import ImportOptions
+from orderdesk.transfer.importing.sheets import (
+    SheetsSeen,
+    each_sheet,
+    raise_unimportable,
+    zone_name,
+)
 from orderdesk.transfer.importing.targets.base import ParsedRow
 
 CHUNK_ROWS = 10_000
@@ -95,10 +101,16 @@ async def _process(plan: Plan, tally: Tally, parsed: list[ParsedRow], write: boo
 
 
 async def stream(
-    plan: Plan, rows: Iterator[tuple[int, Row]], *, write: bool, progress: Progress, chunk: int
+    plan: Plan,
+    rows: Iterator[tuple[int, Row]],
+    *,
+    write: bool,
+    progress: Progress,
+    chunk: int,
+    tally: Tally | None = None,
 ) -> Tally:
     """Convert, check and (unless told not to) write the rows chunk by chunk."""
-    tally, carry = Tally(), list[ParsedRow]()
+    tally, carry = tally or Tally(), list[ParsedRow]()
     atomic = not plan.options.partial
     while batch := await asyncio.to_thread(_take, rows, chunk):
         parsed = carry
@@ -140,24 +152,56 @@ async def run_import(
         raise JobFailed("import.not_found", id=import_id)
     options = ImportOptions.model_validate(imp.options)
     await repo.set_import(session, import_id, status="running", updated_at=utcnow())
-    async with local_copy(storage, imp.storage_key, PurePath(imp.original_name).suffix) as path:
-        table = await asyncio.to_thread(
-            open_table, path, imp.original_name, Limits(), sheet=options.sheet,
-            header_row=options.header_row,
-        )  # fmt: skip
-        plan = await make_plan(
-            session, principal, options, table.headers, source_format=table.source.format
-        )
-        require_complete(plan)
-        write = not options.dry_run
-        try:
-            tally = await stream(plan, table.rows, write=write, progress=progress, chunk=chunk)
-        except UNIQUE_VIOLATIONS as exc:
-            await _conflict(session, import_id, exc)
+    tally, seen = Tally(), SheetsSeen()
     try:
-        return await _settle(session, principal, imp.id, plan, tally, storage, table.headers)
+        async with local_copy(storage, imp.storage_key, PurePath(imp.original_name).suffix) as path:
+            source, tables = await asyncio.to_thread(
+                open_tables, path, imp.original_name, Limits(), sheet=options.sheet,
+                header_row=options.header_row,
+            )  # fmt: skip
+            await _stream_sheets(
+                session, principal, imp.id, options, tables, seen, tally, progress, chunk
+            )  # fmt: skip
+        seen.add_archive_skips(source, imp.original_name)
+        first = next(p for p in seen.planned if p.included)
+        assert first.plan is not None
+        return await _settle(
+            session, principal, imp.id, first.plan, tally, storage, first.table.headers,
+            seen.report(),
+        )  # fmt: skip
     finally:
         tally.log.close()
+
+
+async def _stream_sheets(
+    session: AsyncSession,
+    principal: Principal,
+    import_id: int,
+    options: ImportOptions,
+    tables: Iterator[Table | SkippedSheet],
+    seen: SheetsSeen,
+    tally: Tally,
+    progress: Progress,
+    chunk: int,
+) -> None:
+    """Every sheet that maps, in file order, into one tally (atomic across all of them)."""
+    zone = None
+    write = not options.dry_run
+    try:
+        async for planned in each_sheet(session, principal, options, tables, seen):
+            if planned.plan is None or not planned.included:
+                continue
+            zone = zone or seams.time_zone(zone_name(options, planned.plan))
+            tally.log.sheet = planned.table.sheet
+            with seams.naive_datetimes_in(zone):
+                await stream(
+                    planned.plan, planned.table.rows, write=write, progress=progress,
+                    chunk=chunk, tally=tally,
+                )  # fmt: skip
+    except UNIQUE_VIOLATIONS as exc:
+        await _conflict(session, import_id, exc)
+    if zone is None:
+        raise_unimportable(seen)
 
 
 async def _conflict(session: AsyncSession, import_id: int, exc: Exception) -> NoReturn:
@@ -178,9 +222,10 @@ async def _settle(
     tally: Tally,
     storage: Storage,
     headers: list[str],
+    sheets: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     options = plan.options
-    report: dict[str, Any] = {"errors": tally.log.count, "first": tally.log.first}
+    report: dict[str, Any] = {"errors": tally.log.count, "first": tally.log.first, **(sheets or {})}
     report_key = f"imports/{import_id}/report.ndjson" if tally.log.count else None
     if report_key:
         await tally.log.save(storage, report_key)
@@ -196,6 +241,7 @@ async def _settle(
             session=session, principal=principal, name=options.save_profile,
             target=options.target, type_code=plan.target.options.type_code, headers=headers,
             mapping=plan.mapping, value_maps=plan.value_maps,
+            options={"timezone": options.timezone} if options.timezone else None,
         )  # fmt: skip
     counts = tally.counts(not options.dry_run)
     await _finish(session, import_id, "succeeded", counts, report, report_key, None)

@@ -83,21 +83,29 @@ async def create_profile(
         headers=data.headers,
         mapping=data.mapping,
         value_maps=data.value_maps,
-        options=data.options,
+        options={**data.options, "timezone": data.timezone} if data.timezone else data.options,
     )
+
+
+def _shown(row: dict[str, Any]) -> dict[str, Any]:
+    """A profile as the API shows it: its time zone (kept in `options`) as a field of its own."""
+    row["timezone"] = (row.get("options") or {}).get("timezone")
+    return row
 
 
 async def get_profile(*, session: AsyncSession, profile_id: int) -> dict[str, Any]:
     row = await repo.get_profile_row(session, profile_id)
     if row is None:
         raise NotFound("import.profile_not_found", id=profile_id)
-    return row
+    return _shown(row)
 
 
 async def list_profiles(*, session: AsyncSession, principal: Principal, page: PageRequest) -> Page:
     if principal.role is Role.customer:
         raise Forbidden("import.forbidden")
-    return await repo.list_profiles(session, page)
+    page_out = await repo.list_profiles(session, page)
+    page_out.items = [_shown(row) for row in page_out.items]
+    return page_out
 
 
 async def delete_profile(*, session: AsyncSession, principal: Principal, profile_id: int) -> None:

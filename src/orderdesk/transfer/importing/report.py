@@ -14,12 +14,14 @@ import orjson
 
 from orderdesk.core.i18n import t
 from orderdesk.files.storage import Storage
+from orderdesk.transfer import messages_sheets  # noqa: F401  (registers the texts)
 from orderdesk.transfer.importing.targets.base import Rejection
 
 MAX_REPORTED = 100_000  # rows listed in the report; the count goes on beyond
 SUMMARY_ROWS = 20
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 COLUMNS = (
+    "import.report.source",
     "import.report.row",
     "import.report.column",
     "import.report.value",
@@ -33,19 +35,20 @@ class RejectionLog:
     def __init__(self) -> None:
         self.count = 0
         self.rows = 0  # rejected rows; one row may have several reasons
-        self._last_row = -1
+        self.sheet = ""  # the sheet being read: rejections are recorded under its name
+        self._last_row: tuple[str, int] = ("", -1)
         self.first: list[dict[str, Any]] = []
         self._file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
 
     def add(self, rejections: Iterable[Rejection]) -> None:
         for rejection in rejections:
             self.count += 1
-            if rejection.row != self._last_row:
+            if (self.sheet, rejection.row) != self._last_row:
                 self.rows += 1
-                self._last_row = rejection.row
+                self._last_row = (self.sheet, rejection.row)
             if self.count > MAX_REPORTED:
                 continue
-            entry = rejection.as_dict()
+            entry = {"sheet": self.sheet, **rejection.as_dict()}
             if len(self.first) < SUMMARY_ROWS:
                 self.first.append(entry)
             self._file.write(orjson.dumps(entry) + b"\n")
@@ -84,7 +87,8 @@ def safe_cell(value: str) -> str:
 
 def _row(entry: dict[str, Any], locale: str) -> list[Any]:
     reason = entry["reason"].get(locale) or next(iter(entry["reason"].values()), "")
-    return [entry["row"], safe_cell(entry["column"]), safe_cell(entry["value"]), reason]
+    sheet = safe_cell(entry.get("sheet", ""))
+    return [sheet, entry["row"], safe_cell(entry["column"]), safe_cell(entry["value"]), reason]
 
 
 async def render_csv(source: AsyncIterator[dict[str, Any]], locale: str) -> AsyncIterator[bytes]:
@@ -128,12 +132,14 @@ def _write_xlsx(rows: list[dict[str, Any]], locale: str) -> Path:
     sheet.write_row(0, 0, [t(key, locale) for key in COLUMNS])
     for index, entry in enumerate(rows, start=1):
         row = _row(entry, locale)
-        sheet.write_number(index, 0, row[0])
-        for col in (1, 2, 3):
+        sheet.write_string(index, 0, str(row[0]))
+        sheet.write_number(index, 1, row[1])
+        for col in (2, 3, 4):
             sheet.write_string(index, col, str(row[col]))
-    sheet.set_column(0, 0, 8)
-    sheet.set_column(1, 2, 24)
-    sheet.set_column(3, 3, 60)
+    sheet.set_column(0, 0, 24)
+    sheet.set_column(1, 1, 8)
+    sheet.set_column(2, 3, 24)
+    sheet.set_column(4, 4, 60)
     book.close()
     return Path(handle.name)
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from orderdesk.core.schemas import StrictModel
+from orderdesk.transfer.values import time_zone
 
 TargetName = Literal["items", "orders", "users"]
 Mode = Literal["insert", "upsert", "skip"]
@@ -16,6 +17,17 @@ ValueMaps = dict[
     Annotated[str, StringConstraints(max_length=100)],
     dict[Annotated[str, StringConstraints(max_length=300)], str],
 ]
+
+
+def _known_zone(name: str) -> str:
+    time_zone(name)  # ValueError for a name that is not an IANA zone
+    return name
+
+
+TimeZoneName = Annotated[
+    str, StringConstraints(min_length=1, max_length=64), AfterValidator(_known_zone)
+]
+SheetName = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
 
 
 class ImportOptions(StrictModel):
@@ -31,7 +43,15 @@ class ImportOptions(StrictModel):
     value_maps: ValueMaps | None = Field(None, description='{"status": {"в работе": "work"}}')
     profile: str | None = Field(None, max_length=100, description="Use this saved profile")
     header_row: int | None = Field(None, ge=1, le=1000, description="1-based header row")
-    sheet: int = Field(0, ge=0, le=255)
+    sheet: int | None = Field(
+        None, ge=0, le=255, description="Only this sheet (0-based); every sheet when left out"
+    )
+    sheet_mappings: dict[SheetName, dict[str, Header]] | None = Field(
+        None, description="Sheet → its own mapping (commit stores what the preview checked)"
+    )
+    timezone: TimeZoneName | None = Field(
+        None, description="IANA zone of datetimes without an offset (profile's, else UTC)"
+    )
     save_profile: str | None = Field(None, min_length=1, max_length=100)
 
 
@@ -68,6 +88,7 @@ class ImportOut(BaseModel):
 
 
 class RowError(BaseModel):
+    sheet: str
     row: int
     column: str
     value: str
@@ -79,6 +100,23 @@ class FieldOut(BaseModel):
     label: str
     kind: str
     required: bool
+
+
+class SheetOut(BaseModel):
+    name: str
+    included: bool
+    reason: str | None
+    header_row: int
+    headers: list[str]
+    rows: list[list[str]]
+    mapping: dict[str, str]
+    missing_fields: list[str]
+    profile: dict[str, Any] | None
+
+
+class SkippedOut(BaseModel):
+    sheet: str
+    reason: str
 
 
 class PreviewOut(BaseModel):
@@ -97,6 +135,10 @@ class PreviewOut(BaseModel):
     mapping: dict[str, str]
     missing_fields: list[str]
     profile: dict[str, Any] | None
+    timezone: str
+    sheets: list[SheetOut]
+    skipped: list[SkippedOut]
+    notes: list[str]
     errors: list[RowError]
     counts: dict[str, int]
     duplicate_of: DuplicateWarning | None = None
@@ -110,6 +152,7 @@ class ProfileCreate(StrictModel):
     mapping: dict[str, Header]
     value_maps: ValueMaps = Field(default_factory=dict)
     options: dict[str, Any] = Field(default_factory=dict)
+    timezone: TimeZoneName | None = Field(None, description="IANA zone of naive datetimes")
 
 
 class ProfileOut(BaseModel):
@@ -122,5 +165,6 @@ class ProfileOut(BaseModel):
     mapping: dict[str, Any]
     value_maps: dict[str, Any]
     options: dict[str, Any]
+    timezone: str | None = None
     created_at: datetime
     version: int

@@ -7,8 +7,10 @@ ValueError), and `transfer/header.py`'s header detection. Tests may swap `open_f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, date, datetime
+import contextlib
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
@@ -17,6 +19,10 @@ from orderdesk.transfer import header, values
 from orderdesk.transfer.formats.base import Cell, Limits, Source, open_source
 
 T = TypeVar("T")
+DEFAULT_TIMEZONE = "UTC"  # settings have no business time zone (yet); naive values are UTC
+# The zone naive datetimes of the running import are in: set around a preview or a commit, so
+# the compiled converters need no parameter for it (they run in that task).
+_NAIVE_ZONE: ContextVar[tzinfo] = ContextVar("import_naive_zone", default=UTC)
 
 
 def parse_decimal(value: Cell) -> Decimal:
@@ -30,8 +36,27 @@ def parse_date(value: Cell) -> date:
 
 
 def parse_datetime(value: Cell) -> datetime:
-    """A timezone-aware datetime; naive values are taken as UTC."""
-    return _present(values.parse_datetime(value, UTC), value)
+    """An aware datetime; naive values are taken in the import's time zone (UTC by default).
+
+    An offset the file gives is kept (attribute values keep it as the API does; timestamp
+    columns store the instant in UTC anyway).
+    """
+    return _present(values.parse_datetime(value, _NAIVE_ZONE.get()), value)
+
+
+def time_zone(name: str | None) -> tzinfo:
+    """The zone for naive datetimes: the named IANA zone, or the default."""
+    return values.time_zone(name or DEFAULT_TIMEZONE)
+
+
+@contextlib.contextmanager
+def naive_datetimes_in(zone: tzinfo) -> Iterator[None]:
+    """Within the block, datetimes without an offset are read as wall-clock times of `zone`."""
+    token = _NAIVE_ZONE.set(zone)
+    try:
+        yield
+    finally:
+        _NAIVE_ZONE.reset(token)
 
 
 def _present(parsed: T | None, value: Cell) -> T:

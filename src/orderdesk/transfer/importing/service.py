@@ -22,7 +22,7 @@ from orderdesk.transfer import messages_import  # noqa: F401  (registers the tex
 from orderdesk.transfer.importing import repository as repo
 from orderdesk.transfer.importing.models import Import
 from orderdesk.transfer.importing.plan import check_permission, require_complete
-from orderdesk.transfer.importing.preview import build_preview
+from orderdesk.transfer.importing.preview import build_preview, frozen_options
 from orderdesk.transfer.importing.report import entries, render_csv, render_xlsx
 from orderdesk.transfer.importing.schemas import ImportOptions
 
@@ -152,14 +152,7 @@ async def commit(
     result, plan = await build_preview(session, principal, storage, row, options, rows=0)
     require_complete(plan)
     # The job applies exactly what was checked here, even if profiles change meanwhile.
-    stored = options.model_copy(
-        update={
-            "type": plan.target.options.type_code,
-            "key": plan.target.key,
-            "mapping": plan.mapping,
-            "value_maps": plan.value_maps,
-        }
-    )
+    stored = frozen_options(options, result, plan)
     job = await jobs.enqueue(
         session, kind="import.commit", params={"import_id": import_id},
         actor_id=principal.user_id, unit_id=principal.unit_id, max_attempts=1,
