@@ -1,0 +1,83 @@
+"""Serve the Mini App: its page, its static files, its texts, and (for now) its login route."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import BaseRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from orderdesk.core.http import json_response
+from orderdesk.telegram.miniapp.messages import ui_texts
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+PREFIX = "/app"
+# Scripts and styles come only from this origin (no inline scripts); the page may be framed by
+# Telegram Web (web.telegram.org), which shows Mini Apps in an iframe. Inline styles are allowed
+# for Telegram's own vendored script, which styles its bottom buttons that way.
+APP_CSP = (
+    b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    b"img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+    b"base-uri 'none'; form-action 'none'; "
+    b"frame-ancestors 'self' https://web.telegram.org https://*.telegram.org"
+)
+REPLACED = {b"content-security-policy", b"x-frame-options"}
+
+
+async def index(_request: Request) -> Response:
+    return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+async def texts(_request: Request) -> Response:
+    return json_response(ui_texts(), headers={"Cache-Control": "no-cache"})
+
+
+class MiniAppHeaders:
+    """Give /app its own CSP and let Telegram Web frame it (the API keeps `frame-ancestors
+    'none'`). Outermost middleware: it replaces what the security-header middleware set."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not (path == PREFIX or path.startswith(PREFIX + "/")):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k not in REPLACED]
+                headers.append((b"content-security-policy", APP_CSP))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+
+
+def _has_route(routes: list[BaseRoute], path: str) -> bool:
+    return any(getattr(route, "path", None) == path for route in routes)
+
+
+def install_miniapp(app: FastAPI, api_prefix: str) -> None:
+    """Mount /app and its assets; add the fallback Mini App login if no real one exists."""
+    app.add_api_route(PREFIX, index, methods=["GET"], include_in_schema=False)
+    app.add_api_route(PREFIX + "/", index, methods=["GET"], include_in_schema=False)
+    app.add_api_route(PREFIX + "/texts.json", texts, methods=["GET"], include_in_schema=False)
+    app.mount(PREFIX + "/static", StaticFiles(directory=STATIC_DIR), name="miniapp-static")
+    from orderdesk.telegram.miniapp import auth_fallback
+
+    if not _has_route(app.router.routes, api_prefix + auth_fallback.PATH):
+        route = auth_fallback.router.routes[0]
+        app.add_api_route(
+            api_prefix + auth_fallback.PATH,
+            auth_fallback.webapp_login,
+            methods=["POST"],
+            tags=["auth"],
+            summary=getattr(route, "summary", None),
+        )
+    app.add_middleware(MiniAppHeaders)
