@@ -156,6 +156,7 @@ class MiniApp:
     requests: list[str]
     websockets: list[str]
     console: list[str]
+    failures: list[str]
 
     async def main_button(self) -> dict[str, Any]:
         state: dict[str, Any] = await self.page.evaluate(
@@ -193,7 +194,11 @@ async def open_app(
     config = {"initData": init_data, "initDataUnsafe": unsafe, "themeParams": THEME}
     page = await browser.new_page()
     page.set_default_timeout(TIMEOUT_MS)
-    app = MiniApp(page, [], [], [])
+    app = MiniApp(page, [], [], [], [])
+    page.on(
+        "response",
+        lambda r: app.failures.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+    )
     page.on("request", lambda request: app.requests.append(request.url))
     page.on("websocket", lambda ws: app.websockets.append(ws.url))
     page.on("console", lambda message: app.console.append(message.text))
@@ -254,6 +259,8 @@ def assert_no_token_in_urls(app: MiniApp) -> None:
         assert "tgWebAppData" not in url, url
     violations = [text for text in app.console if "Content Security Policy" in text]
     assert violations == []
+    refused_checkout = [f for f in app.failures if re.fullmatch(r"422 \S+/api/v1/orders", f)]
+    assert [f for f in app.failures if f not in refused_checkout] == []
 
 
 async def test_russian_customer_browses_searches_orders_with_main_button_and_sees_status_live(
@@ -371,6 +378,7 @@ async def test_english_user_gets_english_ui_and_deep_links_open_the_order(
     order_id = int(page.url.rsplit("/", 1)[1])
     await expect(page.locator(f'.status[data-order="{order_id}"]')).to_have_text("New")
     number = (await page.locator("#order-title").inner_text()).removeprefix("Order ")
+    assert_no_token_in_urls(app)
     await page.close()
 
     # The bot's "Open order" button: {public_url}/app#/orders/{id} (Telegram may append its
