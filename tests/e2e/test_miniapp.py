@@ -28,9 +28,9 @@ from orderdesk.catalog.models import ItemType
 from orderdesk.container import Container
 from orderdesk.orders.models import Order
 from tests.conftest import PASSWORD, REDIS_NAMESPACE, REDIS_URL, TEST_CHANNEL, UserFactory
+from tests.e2e.initdata import BOT_TOKEN, sign_init_data, tamper
 from tests.factories import make_item
 from tests.system.conftest import free_port, wait_until
-from tests.e2e.initdata import BOT_TOKEN, sign_init_data, tamper
 
 pytestmark = pytest.mark.system
 
@@ -279,7 +279,8 @@ async def test_russian_customer_browses_searches_orders_with_main_button_and_see
     await expect(page.locator("#nav-orders")).to_have_text("Мои заказы")
     await expect(page.locator("#items .card").first).to_be_visible()
     calls = await page.evaluate("__tg.calls.map((c) => c[0])")
-    assert "ready" in calls and "expand" in calls
+    assert "ready" in calls
+    assert "expand" in calls
     background = await page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(16, 32, 48)"
     assert (await app.main_button())["visible"] is False  # nothing to press on the catalog
@@ -288,14 +289,16 @@ async def test_russian_customer_browses_searches_orders_with_main_button_and_see
     target = next(item for item in items if item["category_id"] is not None)
     word = target["name"].split()[0]
     found = await listed(server, headers, q=word)
-    assert target["name"] in found and len(found) < len(items)
+    assert target["name"] in found
+    assert len(found) < len(items)
     await page.fill("#search", word)
     assert await shown_items(app, len(found)) == found
 
     # A category shows only its items (the search cleared first).
     await page.fill("#search", "")
     in_category = await listed(server, headers, category_id=target["category_id"])
-    assert target["name"] in in_category and len(in_category) < len(items)
+    assert target["name"] in in_category
+    assert len(in_category) < len(items)
     await page.click(f'#categories .chip[data-category="{target["category_id"]}"]')
     assert await shown_items(app, len(in_category)) == in_category
 
@@ -430,7 +433,7 @@ async def test_item_names_with_html_are_shown_as_text_never_run(
         type_id = (await session.execute(select(ItemType.id).limit(1))).scalar_one()
     evil = '<img src=x onerror="window.__xss=1">'
     item = await make_item(
-        container, type_id, name=evil, description='<script>window.__xss=2</script>'
+        container, type_id, name=evil, description="<script>window.__xss=2</script>"
     )
     user = telegram_user("ru", user_id=777_000_333)
     app = await open_app(browser, server, sign_init_data(user), user)

@@ -47,10 +47,12 @@ async def test_app_page_has_its_own_csp_without_inline_scripts_and_may_be_framed
     assert response.headers["content-type"].startswith("text/html")
     csp = response.headers.get_list("content-security-policy")
     assert len(csp) == 1  # replaced, not added beside the API's `default-src 'none'`
-    assert "script-src 'self';" in csp[0] and "unsafe-inline" not in csp[0].split("style-src")[0]
+    assert "script-src 'self';" in csp[0]
+    assert "unsafe-inline" not in csp[0].split("style-src")[0]
     assert "frame-ancestors 'self' https://web.telegram.org" in csp[0]
     assert "x-frame-options" not in response.headers
-    assert "<script>" not in response.text and "onclick" not in response.text
+    assert "<script>" not in response.text
+    assert "onclick" not in response.text
     assert '<script src="/app/static/boot.js"' in response.text
     for asset in ("boot.js", "app.js", "app.css", "vendor/telegram/telegram-web-app.js"):
         served = await client.get(f"/app/static/{asset}")
@@ -109,7 +111,8 @@ async def test_signed_init_data_logs_a_new_telegram_customer_in_with_login_token
             )
         ).scalars()
         assert [entry.detail for entry in logins] == ["telegram_webapp"]
-    assert user.display_name == "Ольга" and user.locale == "ru"
+    assert user.display_name == "Ольга"
+    assert user.locale == "ru"
     again = await login(tg_client, sign_init_data(USER))
     assert again.status_code == 200  # the same user, not a second one
     async with container.read_sessions() as session:
