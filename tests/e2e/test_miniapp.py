@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
@@ -374,6 +375,11 @@ async def test_english_user_gets_english_ui_and_deep_links_open_the_order(
     await expect(page.locator("#nav-cart [data-t]")).to_have_text("Cart")
     await expect(page.locator("#search")).to_have_attribute("placeholder", "Search products")
     await page.locator("#items .card").first.click()
+    await expect(page.locator("#item-name")).to_be_visible()
+    await page.evaluate("__tg.click('back')")  # the BackButton returns to the catalog
+    await expect(page.locator("h1")).to_have_text("Catalog")
+    assert await page.evaluate("__tg.back().isVisible") is False
+    await page.locator("#items .card").first.click()
     await app.press_main_button("Add to cart")
     await expect(page.locator("#in-cart")).to_have_text("In the cart: 1")
     await page.click("#nav-cart")
@@ -454,3 +460,53 @@ async def test_item_names_with_html_are_shown_as_text_never_run(
     assert await page.locator("#view img, #view script").count() == 0
     assert await page.evaluate("window.__xss") is None
     await page.close()
+
+
+async def test_telegrams_own_script_reads_signed_init_data_and_theme_from_the_url_fragment(
+    browser: Browser, server: Server, container: Container
+) -> None:
+    """No stub: the vendored telegram-web-app.js parses what a Telegram client puts after #."""
+    await load_shop(container)
+    user = telegram_user("ru", user_id=777_000_444)
+    fragment = urlencode(
+        {
+            "tgWebAppData": sign_init_data(user),
+            "tgWebAppVersion": "8.0",
+            "tgWebAppPlatform": "tdesktop",
+            "tgWebAppThemeParams": json.dumps(THEME),
+        },
+        quote_via=quote,
+    )
+    page = await browser.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    await page.goto(f"{server.url}/app#{fragment}")
+    await expect(page.locator("h1")).to_have_text("Каталог")
+    await expect(page.locator("#items .card").first).to_be_visible()
+    assert await page.evaluate("getComputedStyle(document.body).backgroundColor") == (
+        "rgb(16, 32, 48)"
+    )
+    assert routed_path(page.url) == "#/"  # Telegram's parameters left the address bar
+    assert [text for text in console if "Content Security Policy" in text] == []
+    await page.close()
+
+
+async def test_outside_telegram_the_app_asks_to_be_opened_from_telegram(
+    browser: Browser, server: Server, container: Container
+) -> None:
+    page = await browser.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    await page.goto(f"{server.url}/app")
+    screen = page.locator("#error-screen")
+    await expect(screen.locator("h1")).to_have_text("Не удалось открыть магазин")
+    await expect(screen.locator("p")).to_contain_text("Откройте магазин из Telegram")
+    assert any(url.endswith("/vendor/telegram/telegram-web-app.js") for url in requests)
+    assert not any("/api/v1/" in url for url in requests)
+    await page.close()
+
+
+def routed_path(url: str) -> str:
+    return "#" + url.partition("#")[2]
