@@ -410,8 +410,8 @@ async def test_english_user_gets_english_ui_and_deep_links_open_the_order(
 @pytest.mark.parametrize(
     ("language", "title", "message"),
     [
-        ("ru", "Не удалось открыть магазин", "Telegram не подтвердил вход"),
-        ("en", "Could not open the shop", "Telegram did not confirm your login"),
+        ("ru", "Не удалось открыть магазин", "Не удалось войти через Telegram"),
+        ("en", "Could not open the shop", "Could not log in with Telegram"),
     ],
 )
 async def test_tampered_init_data_shows_the_error_screen_in_the_users_language(
@@ -428,7 +428,8 @@ async def test_tampered_init_data_shows_the_error_screen_in_the_users_language(
     app = await open_app(browser, server, forged, {**user, "id": 1})
     screen = app.page.locator("#error-screen")
     await expect(screen.locator("h1")).to_have_text(title)
-    await expect(screen.locator("p")).to_contain_text(message)
+    await expect(screen.locator("#error-message")).to_contain_text(message)
+    await expect(screen.locator("#error-detail")).not_to_be_empty()  # the server's reason
     await expect(app.page.locator("#bar")).to_be_hidden()
     assert (await app.main_button())["visible"] is False
     assert not any("/api/v1/items" in url for url in app.requests)
@@ -502,7 +503,7 @@ async def test_outside_telegram_the_app_asks_to_be_opened_from_telegram(
     await page.goto(f"{server.url}/app")
     screen = page.locator("#error-screen")
     await expect(screen.locator("h1")).to_have_text("Не удалось открыть магазин")
-    await expect(screen.locator("p")).to_contain_text("Откройте магазин из Telegram")
+    await expect(screen.locator("#error-message")).to_contain_text("Откройте магазин из Telegram")
     assert any(url.endswith("/vendor/telegram/telegram-web-app.js") for url in requests)
     assert not any("/api/v1/" in url for url in requests)
     await page.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -23,15 +24,21 @@ LOGIN = "/api/v1/auth/telegram/webapp"
 USER = {"id": 424_242, "first_name": "Ольга", "username": "olga", "language_code": "ru"}
 
 
-@pytest.fixture
-async def tg_client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
+@asynccontextmanager
+async def app_client(container: Container, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
     """The app with the bot token set (same database and backends as `container`)."""
     settings = container.settings.model_copy(
-        update={"telegram_bot_token": BOT_TOKEN, "telegram_webhook_secret": "s" * 40}
+        update={"telegram_bot_token": BOT_TOKEN, "telegram_webhook_secret": "s" * 40, **overrides}
     )
     app = create_app(container=dataclasses.replace(container, settings=settings))
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture
+async def tg_client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
+    async with app_client(container) as http:
         yield http
 
 
@@ -149,6 +156,17 @@ async def test_refusal_is_explained_in_the_requested_language(tg_client: httpx.A
     en = await tg_client.post(LOGIN, json={"init_data": forged}, headers={"Accept-Language": "en"})
     assert "подписи Telegram" in ru.json()["detail"]
     assert "signature check" in en.json()["detail"]
+
+
+async def test_newcomer_waits_for_approval_when_new_users_start_pending(
+    container: Container,
+) -> None:
+    async with app_client(container, telegram_new_user_status="pending") as http:
+        response = await login(http, sign_init_data(USER))
+    assert response.status_code == 401
+    async with container.read_sessions() as session:
+        user = (await session.execute(select(User).where(User.telegram_id == 424_242))).scalar_one()
+    assert user.status == "pending"  # kept for an administrator to activate
 
 
 async def test_without_a_bot_token_nobody_logs_in(client: httpx.AsyncClient) -> None:

@@ -87,8 +87,8 @@ async def webapp_login(
     user, _created = await user_for_telegram(
         session, identity, status=settings.telegram_new_user_status
     )
-    if user.status != "active":
-        raise Unauthorized("auth.not_active", status=user.status)
+    if user.status != "active":  # kept (commit): an administrator may activate the newcomer
+        raise Unauthorized("auth.not_active", status=user.status, commit=True)
     user.last_login_at = utcnow()
     pair = await service._open_session(session, container.tokens, user)
     await audit.record(

@@ -47,8 +47,8 @@ UI: dict[str, dict[str, str]] = {
     "app.offline": {"ru": "Нет связи, переподключаемся…", "en": "Offline, reconnecting…"},
     "app.error_title": {"ru": "Не удалось открыть магазин", "en": "Could not open the shop"},
     "app.auth_failed": {
-        "ru": "Telegram не подтвердил вход. Закройте и снова откройте магазин из бота.",
-        "en": "Telegram did not confirm your login. Close the shop and open it again from the bot.",
+        "ru": "Не удалось войти через Telegram. Закройте и снова откройте магазин из бота.",
+        "en": "Could not log in with Telegram. Close the shop and open it again from the bot.",
     },
     "app.no_telegram": {
         "ru": "Откройте магазин из Telegram: кнопка «Магазин» в чате с ботом.",

@@ -151,7 +151,7 @@
       body: body === undefined ? undefined : JSON.stringify(body)
     }).then(function (response) {
       if (response.status === 401 && state.token && !retried) {
-        return login().then(function () { return request(method, path, body, true); });
+        return renew().then(function () { return request(method, path, body, true); });
       }
       return response.text().then(function (text) {
         var data = null;
@@ -175,15 +175,30 @@
     return parts.length ? '?' + parts.join('&') : '';
   }
 
+  function useTokens(pair) {
+    var renewed = state.token !== null;
+    state.token = pair.access_token;
+    state.refresh = pair.refresh_token;
+    if (renewed && socket && socket.readyState === 1) {
+      socket.send(JSON.stringify({ type: 'auth', token: state.token }));
+    }
+  }
+
   function login() {
-    var token = state.token;
+    // The only way in: the initData Telegram signed, verified by the server.
     state.token = null;
     return request('POST', '/auth/telegram/webapp', { init_data: tg.initData }, true)
-      .then(function (pair) {
-        state.token = pair.access_token;
-        state.refresh = pair.refresh_token;
-        if (socket && token) socket.send(JSON.stringify({ type: 'auth', token: state.token }));
-      });
+      .then(useTokens);
+  }
+
+  function renew() {
+    // An expired access token: rotate the refresh token; if that fails, log in again.
+    if (!state.refresh) return login();
+    var refresh = state.refresh;
+    state.token = null;
+    state.refresh = null;
+    return request('POST', '/auth/refresh', { refresh_token: refresh }, true)
+      .then(useTokens, login);
   }
 
   // ---- cart (localStorage, per Telegram user) -----------------------------------------------
@@ -580,19 +595,20 @@
     ws.onclose = function (event) {
       socket = null;
       setLive(false);
-      var again = event.code === 4401 ? login() : Promise.resolve();
+      var again = event.code === 4401 ? renew() : Promise.resolve();
       again.then(function () { setTimeout(connect, 2000); }, function () { setTimeout(connect, 5000); });
     };
   }
 
   // ---- start ------------------------------------------------------------------------------
 
-  function errorScreen(message) {
+  function errorScreen(message, detail) {
     mainButton(null);
     document.getElementById('bar').hidden = true;
     show(h('div', { class: 'error-screen', id: 'error-screen' },
       h('h1', { text: t('error_title') }),
-      h('p', { text: message })));
+      h('p', { id: 'error-message', text: message }),
+      detail && h('p', { class: 'muted', id: 'error-detail', text: detail })));
   }
 
   function loadTexts() {
@@ -633,7 +649,8 @@
         render();
         connect();
       }, function (error) {
-        errorScreen(error && error.status === 401 ? t('auth_failed') : ((error && error.message) || t('error')));
+        if (error && error.status === 401) errorScreen(t('auth_failed'), error.body.detail);
+        else errorScreen((error && error.message) || t('error'));
       });
     }).catch(function () {
       errorScreen('Что-то пошло не так / Something went wrong');
