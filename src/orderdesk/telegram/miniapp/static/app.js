@@ -59,8 +59,14 @@
     return el;
   }
 
+  function setChildren(el, nodes) {
+    // (Element.replaceChildren is missing in older Telegram webviews.)
+    while (el.firstChild) el.removeChild(el.firstChild);
+    nodes.forEach(function (node) { if (node) el.appendChild(node); });
+  }
+
   function show() {
-    view.replaceChildren.apply(view, Array.prototype.slice.call(arguments).filter(Boolean));
+    setChildren(view, Array.prototype.slice.call(arguments));
   }
 
   function money(amount, currency) {
@@ -321,9 +327,9 @@
       });
     }
     function fill() {
-      list.replaceChildren.apply(list, state.items.map(itemCard));
+      setChildren(list, state.items.map(itemCard));
       if (!state.items.length) list.appendChild(h('p', { class: 'muted', text: t('nothing_found') }));
-      more.replaceChildren();
+      setChildren(more, []);
       if (state.next) {
         more.appendChild(h('button', {
           class: 'primary', text: t('more'),
@@ -556,6 +562,8 @@
   }
 
   function orderChanged(payload) {
+    var known = Object.prototype.hasOwnProperty.call(state.orders, payload.id);
+    if (!known && routeOf(location.hash) === '/orders') { renderOrders(); return; }
     var order = state.orders[payload.id] || {};
     Object.assign(order, payload);
     state.orders[payload.id] = order;
