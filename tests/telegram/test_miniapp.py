@@ -57,6 +57,7 @@ async def test_app_page_has_its_own_csp_without_inline_scripts_and_may_be_framed
     assert "script-src 'self';" in csp[0]
     assert "unsafe-inline" not in csp[0].split("style-src")[0]
     assert "frame-ancestors 'self' https://web.telegram.org" in csp[0]
+    assert "connect-src 'self' ws://testserver wss://testserver;" in csp[0]
     assert "x-frame-options" not in response.headers
     assert "<script>" not in response.text
     assert "onclick" not in response.text
@@ -67,6 +68,13 @@ async def test_app_page_has_its_own_csp_without_inline_scripts_and_may_be_framed
     api = await client.get("/health/live")
     assert api.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
     assert api.headers["x-frame-options"] == "DENY"
+
+
+async def test_a_malformed_host_header_stays_out_of_the_csp(client: httpx.AsyncClient) -> None:
+    response = await client.get("/app", headers={"Host": "evil; script-src *"})
+    (csp,) = response.headers.get_list("content-security-policy")
+    assert "evil" not in csp
+    assert "connect-src 'self';" in csp
 
 
 async def test_texts_come_in_russian_and_english_with_the_same_keys(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fastapi import FastAPI
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute
@@ -19,12 +21,15 @@ PREFIX = "/app"
 # Scripts and styles come only from this origin (no inline scripts); the page may be framed by
 # Telegram Web (web.telegram.org), which shows Mini Apps in an iframe. Inline styles are allowed
 # for Telegram's own vendored script, which styles its bottom buttons that way.
+# `connect-src` names this host's ws:/wss: too: older WebKit (iOS Telegram) does not let 'self'
+# cover WebSockets.
 APP_CSP = (
-    b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    b"img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
-    b"base-uri 'none'; form-action 'none'; "
-    b"frame-ancestors 'self' https://web.telegram.org https://*.telegram.org"
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; connect-src 'self'{sockets}; font-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'self' https://web.telegram.org https://*.telegram.org"
 )
+_HOST = re.compile(r"^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$")
 REPLACED = {b"content-security-policy", b"x-frame-options"}
 
 
@@ -34,6 +39,12 @@ async def index(_request: Request) -> Response:
 
 async def texts(_request: Request) -> Response:
     return json_response(ui_texts(), headers={"Cache-Control": "no-cache"})
+
+
+def app_csp(host: str) -> str:
+    """The page's CSP; a well-formed Host header adds its WebSocket origins."""
+    sockets = f" ws://{host} wss://{host}" if _HOST.match(host) else ""
+    return APP_CSP.format(sockets=sockets)
 
 
 class MiniAppHeaders:
@@ -49,10 +60,12 @@ class MiniAppHeaders:
             await self.app(scope, receive, send)
             return
 
+        csp = app_csp(Headers(scope=scope).get("host", "")).encode()
+
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", []) if k not in REPLACED]
-                headers.append((b"content-security-policy", APP_CSP))
+                headers.append((b"content-security-policy", csp))
                 message["headers"] = headers
             await send(message)
 
