@@ -7,12 +7,13 @@ with the MainButton and BackButton; `__tg.click("main")` is the user pressing th
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,8 @@ from orderdesk.orders.models import Order
 from tests.conftest import PASSWORD, REDIS_NAMESPACE, REDIS_URL, TEST_CHANNEL, UserFactory
 from tests.e2e.initdata import BOT_TOKEN, sign_init_data, tamper
 from tests.factories import make_item
-from tests.system.conftest import free_port, wait_until
+from tests.system.conftest import free_port
+from tests.telegram.standin import BotAPIStandIn
 
 pytestmark = pytest.mark.system
 
@@ -91,56 +93,66 @@ class Server:
     url: str
     process: subprocess.Popen[bytes]
     log: Path
+    bot_api: BotAPIStandIn
 
 
 @pytest.fixture
-def server(database_url: str, container: Container, tmp_path: Path) -> Iterator[Server]:
-    """`uvicorn orderdesk.app:create_app` on 127.0.0.1 with the test database and bot token."""
+async def server(database_url: str, container: Container, tmp_path: Path) -> AsyncIterator[Server]:
+    """`uvicorn orderdesk.app:create_app` on 127.0.0.1 with the test database and a bot token
+    (its Bot API is the loopback stand-in, so whatever the bot does at start-up stays local)."""
     port = free_port()
-    env = {
-        **os.environ,
-        "ORDERDESK_DATABASE_URL": database_url,
-        "ORDERDESK_SECRET_KEYS": container.settings.secret_keys[0],
-        "ORDERDESK_LOG_LEVEL": "WARNING",
-        "ORDERDESK_REALTIME_CHANNEL": TEST_CHANNEL,
-        "ORDERDESK_REDIS_NAMESPACE": REDIS_NAMESPACE,
-        "ORDERDESK_ARGON2_TIME_COST": "1",
-        "ORDERDESK_ARGON2_MEMORY_COST_KIB": "64",
-        "ORDERDESK_TELEGRAM_BOT_TOKEN": BOT_TOKEN,
-        "ORDERDESK_TELEGRAM_MODE": "webhook",
-        "ORDERDESK_TELEGRAM_WEBHOOK_SECRET": "e2e-webhook-secret-0123456789abcdef",
-        "ORDERDESK_TELEGRAM_API_BASE": "http://127.0.0.1:9",  # nothing listens: no real Telegram
-        "ORDERDESK_PUBLIC_URL": f"http://127.0.0.1:{port}",
-    }
-    if REDIS_URL:
-        env["ORDERDESK_REDIS_URL"] = REDIS_URL
-    log = tmp_path / "uvicorn.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "uvicorn", "--factory", "orderdesk.app:create_app",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-
-    def ready() -> bool:
-        if process.poll() is not None:
-            pytest.fail(f"uvicorn exited:\n{log.read_text()}")
+    async with BotAPIStandIn(token=BOT_TOKEN) as bot_api:
+        env = {
+            **os.environ,
+            "ORDERDESK_DATABASE_URL": database_url,
+            "ORDERDESK_SECRET_KEYS": container.settings.secret_keys[0],
+            "ORDERDESK_LOG_LEVEL": "WARNING",
+            "ORDERDESK_REALTIME_CHANNEL": TEST_CHANNEL,
+            "ORDERDESK_REDIS_NAMESPACE": REDIS_NAMESPACE,
+            "ORDERDESK_ARGON2_TIME_COST": "1",
+            "ORDERDESK_ARGON2_MEMORY_COST_KIB": "64",
+            "ORDERDESK_TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+            "ORDERDESK_TELEGRAM_MODE": "webhook",
+            "ORDERDESK_TELEGRAM_WEBHOOK_SECRET": "e2e-webhook-secret-0123456789abcdef",
+            "ORDERDESK_TELEGRAM_API_BASE": bot_api.base_url,
+            "ORDERDESK_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        }
+        if REDIS_URL:
+            env["ORDERDESK_REDIS_URL"] = REDIS_URL
+        log = tmp_path / "uvicorn.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "uvicorn", "--factory", "orderdesk.app:create_app",
+                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+                env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
         try:
-            return httpx.get(f"{url}/health/ready", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
+            await wait_ready(url, process, log)
+            yield Server(url, process, log, bot_api)
+        finally:
+            process.terminate()
+            try:
+                await asyncio.to_thread(process.wait, 10)  # the loop keeps serving the stand-in
+            except subprocess.TimeoutExpired:
+                process.kill()
+                await asyncio.to_thread(process.wait, 10)
 
-    try:
-        wait_until(ready, 60, "uvicorn to answer /health/ready")
-        yield Server(url, process, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+
+async def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Poll /health/ready without blocking the event loop; fail if uvicorn dies or is slow."""
+    async with httpx.AsyncClient(timeout=2) as http:
+        for _ in range(600):
+            if process.poll() is not None:
+                pytest.fail(f"uvicorn exited:\n{log.read_text()}")
+            try:
+                if (await http.get(f"{url}/health/ready")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.1)
+    pytest.fail(f"uvicorn did not answer /health/ready:\n{log.read_text()}")
 
 
 @pytest.fixture(scope="module")
