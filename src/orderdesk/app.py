@@ -21,6 +21,7 @@ from orderdesk.ops.middleware import BodySizeLimitMiddleware, RequestContextMidd
 from orderdesk.ops.runtime import freeze_startup_objects
 from orderdesk.realtime.hub import Hub
 from orderdesk.settings import Settings
+from orderdesk.telegram.miniapp.routes import install_miniapp
 from orderdesk.transfer.importing.api import UPLOAD_PATH as IMPORT_UPLOAD_PATH
 
 API_PREFIX = "/api/v1"
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
             max_age=600,
         )
     app.add_middleware(RequestContextMiddleware, production=settings.is_production)
+    install_miniapp(app, API_PREFIX)  # /app; last: its header middleware is the outermost
     return app
 
 

@@ -288,7 +288,10 @@ def test_init_data_error_renders_as_a_401_problem() -> None:
     body = exc.value.body()
     assert exc.value.status == 401
     assert body["type"] == "/problems/unauthorized"
-    assert "not a query string" in body["detail"]
+    assert body["reason"] == "not a query string"
+    assert (
+        body["detail"] == "The Telegram login data is malformed; open the app from Telegram again."
+    )
 
 
 # --- Login Widget: our own cases ------------------------------------------------------------

@@ -35,8 +35,14 @@ _WIDGET_FIELD = re.compile(r"^[a-z_]{1,32}$")
 register(
     {
         "tg_auth.invalid": {
-            "en": "The Telegram login data is invalid ({reason}).",
-            "ru": "Данные входа через Telegram недействительны ({reason}).",
+            "en": "The Telegram login data is malformed; open the app from Telegram again.",
+            "ru": "Данные входа через Telegram повреждены; откройте приложение из Telegram снова.",
+        },
+        "tg_auth.signature": {
+            "en": "The Telegram signature check failed: the data was changed or signed "
+            "for another bot.",
+            "ru": "Проверка подписи Telegram не прошла: данные изменены или подписаны "
+            "для другого бота.",
         },
         "tg_auth.stale": {
             "en": "The Telegram login data is too old; open the app or log in again.",
@@ -55,7 +61,11 @@ class TelegramAuthError(Unauthorized):
 
     def __init__(self, key: str = "tg_auth.invalid", *, reason: str = "", **kwargs: Any) -> None:
         self.reason = reason or key
-        super().__init__(key, reason=reason, **kwargs)
+        super().__init__(key, **kwargs)
+
+    def body(self, instance: str | None = None) -> dict[str, Any]:
+        """The problem, plus the exact check that failed as a machine-readable `reason`."""
+        return {**super().body(instance), "reason": self.reason}
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +195,7 @@ def _check_hash(fields: Mapping[str, str], secret: bytes) -> None:
     if not _HASH.match(received):
         raise TelegramAuthError(reason="missing or malformed hash")
     if not hmac.compare_digest(sign(fields, secret), received):
-        raise TelegramAuthError(reason="signature mismatch")
+        raise TelegramAuthError("tg_auth.signature", reason="signature mismatch")
 
 
 def _check_fresh(value: str | None, max_age_seconds: int, now: datetime | None) -> datetime:

@@ -1,0 +1,1 @@
+"""The Telegram Mini App storefront served at /app: catalog, cart, checkout, my orders."""
