@@ -41,9 +41,13 @@ async def test_the_flag_is_part_of_the_order_type(
 
     created = await client.post(
         "/api/v1/order-types",
-        json={"code": "fok", "name": {"ru": "Заявка", "en": "Request"}, "workflow": REQUEST_WORKFLOW,
-              "requires_phone": True},
+        json={
+            "code": "fok",
+            "name": {"ru": "Заявка", "en": "Request"},
+            "workflow": REQUEST_WORKFLOW,
+            "requires_phone": True,
+        },
         headers=admin_headers,
-    )  # fmt: skip
+    )
     assert created.status_code == 201, created.text
     assert created.json()["requires_phone"] is True

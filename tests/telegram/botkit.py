@@ -57,7 +57,7 @@ class Conversation:
 
     def sent_message_id(self, chat_id: int) -> int:
         """The message id the stand-in gave the last sendMessage to `chat_id`."""
-        sends = [c for c in self.api.calls_to("sendMessage", chat_id)]
+        sends = self.api.calls_to("sendMessage", chat_id)
         return 1000 + [c for c in self.api.calls if c.method == "sendMessage"].index(sends[-1])
 
 

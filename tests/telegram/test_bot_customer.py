@@ -11,8 +11,8 @@ from orderdesk.container import Container
 from orderdesk.orders.models import Order
 from orderdesk.telegram.models import TelegramChat
 from tests.factories import make_category, make_item, make_item_type, make_order_type, make_unit
-from tests.telegram import updates
-from tests.telegram.botkit import Conversation, talk, tg_api  # noqa: F401
+from tests.telegram import botkit, updates
+from tests.telegram.botkit import Conversation
 
 SHOP_WORKFLOW = {
     "statuses": [
@@ -32,6 +32,9 @@ SHOP_WORKFLOW = {
         {"from": "accepted", "to": "cancelled", "roles": ["admin"]},
     ],
 }  # fmt: skip
+
+talk = botkit.talk
+tg_api = botkit.tg_api
 
 
 async def _shop(container: Container, items: int = 3) -> list[dict]:
@@ -66,7 +69,9 @@ async def test_start_registers_the_customer_remembers_the_chat_and_offers_the_me
         user = (await session.execute(select(User).where(User.telegram_id == 501))).scalar_one()
         chat = await session.get(TelegramChat, 501)
     assert user.role == "customer"
-    assert chat is not None and chat.user_id == user.id and chat.kind == "private"
+    assert chat is not None
+    assert chat.user_id == user.id
+    assert chat.kind == "private"
     await talk.send(updates.message(anna, "/start"))
     assert talk.last(501).params["text"].startswith("С возвращением, Анна!")
 
@@ -108,7 +113,9 @@ async def test_deep_link_to_a_unit_opens_that_units_shop(
     assert not any("Пион" in n for n in names)
 
 
-async def test_deep_link_to_an_item_shows_its_card(talk: Conversation, container: Container) -> None:
+async def test_deep_link_to_an_item_shows_its_card(
+    talk: Conversation, container: Container
+) -> None:
     (rose, *_) = await _shop(container, 1)
     await talk.send(updates.message(updates.user(505), f"/start item_{rose['sku']}"))
     assert "<b>Роза 00</b>" in talk.last(505).params["text"]
@@ -121,7 +128,7 @@ async def test_catalog_pages_by_ten_with_next_and_back(
     await _shop(container, 12)
     anna = updates.user(506)
     await talk.send(updates.message(anna, "🛍 Каталог"))
-    buttons = dict((data, text) for text, data in talk.buttons(506))
+    buttons = {data: text for text, data in talk.buttons(506)}
     category = next(data for data in buttons if data.startswith("l:c:"))
     message_id = talk.sent_message_id(506)
     await talk.send(updates.callback(anna, category, message_id=message_id))
@@ -169,7 +176,8 @@ async def test_placing_an_order_asks_quantity_confirms_and_uses_the_order_servic
     assert talk.last(508).params["text"] == "Напишите целое число от 1 до 999."
     await talk.send(updates.message(anna, "3"))
     summary = talk.last(508).params["text"]
-    assert "Роза 00 × 3" in summary and "450" in summary
+    assert "Роза 00 × 3" in summary
+    assert "450" in summary
     assert talk.buttons(508) == [("✅ Подтвердить", "bc"), ("✖️ Отменить", "bx")]
     confirm_at = talk.sent_message_id(508)
     await talk.send(updates.callback(anna, "bc", message_id=confirm_at))
@@ -181,7 +189,8 @@ async def test_placing_an_order_asks_quantity_confirms_and_uses_the_order_servic
     async with container.read_sessions() as session:
         placed = (await session.execute(select(Order))).scalars().all()
     assert len(placed) == 1
-    assert placed[0].channel == "telegram" and placed[0].total == Decimal("450.00")
+    assert placed[0].channel == "telegram"
+    assert placed[0].total == Decimal("450.00")
 
 
 async def test_ordering_more_than_the_stock_is_refused_politely(
@@ -210,12 +219,14 @@ async def test_my_orders_lists_statuses_and_the_customer_cancels_where_allowed(
     await talk.send(updates.message(anna, "📦 Мои заказы"))
     assert talk.last(510).params["text"] == "📦 Ваши заказы:"
     (label, data), *_ = talk.buttons(510)
-    assert "Новый" in label and data.startswith("mo:")
+    assert "Новый" in label
+    assert data.startswith("mo:")
     listing = talk.sent_message_id(510)
     await talk.send(updates.callback(anna, data, message_id=listing))
     assert "Статус: Новый" in talk.last(510).params["text"]
     cancel = next(d for t, d in talk.buttons(510) if t == "Отменить")
-    assert cancel.startswith("o:") and cancel.endswith(":cancelled:1")
+    assert cancel.startswith("o:")
+    assert cancel.endswith(":cancelled:1")
     await talk.send(updates.callback(anna, cancel, message_id=listing))
     assert "Статус: Отменён" in talk.last(510).params["text"]
     assert not any(d.startswith("o:") for _, d in talk.buttons(510))

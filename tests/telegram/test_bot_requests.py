@@ -7,8 +7,8 @@ from sqlalchemy import select
 from orderdesk.container import Container
 from orderdesk.orders.models import Order
 from tests.factories import make_item, make_item_type, make_order_type
-from tests.telegram import updates
-from tests.telegram.botkit import Conversation, talk, tg_api  # noqa: F401
+from tests.telegram import botkit, updates
+from tests.telegram.botkit import Conversation
 
 SCHEMA = [
     {"name": "visit_date", "label": {"ru": "Желаемая дата", "en": "Preferred date"},
@@ -17,6 +17,9 @@ SCHEMA = [
      "enum": ["тренировка", "секция"], "required": True},
     {"name": "contact_phone", "label": {"ru": "Телефон", "en": "Phone"}, "max": 32},
 ]  # fmt: skip
+
+talk = botkit.talk
+tg_api = botkit.tg_api
 
 
 async def _facility(container: Container) -> dict:
@@ -38,7 +41,8 @@ async def _request(talk: Conversation, person: dict, facility: dict) -> None:
     assert talk.buttons(chat) == [("тренировка", "ba:0"), ("секция", "ba:1")]
     await talk.send(updates.callback(person, "ba:1", message_id=talk.sent_message_id(chat)))
     summary = talk.last(chat).params["text"]
-    assert "Желаемая дата: 2030-03-15" in summary and "Цель: секция" in summary
+    assert "Желаемая дата: 2030-03-15" in summary
+    assert "Цель: секция" in summary
     assert "Телефон: +79001234567" in summary
     await talk.send(updates.callback(person, "bc", message_id=talk.sent_message_id(chat)))
 

@@ -10,10 +10,13 @@ from orderdesk.auth.models import LoginLink, User
 from orderdesk.container import Container
 from orderdesk.orders.models import Order
 from tests.factories import make_item, make_item_type, make_order, make_order_type, principal_of
-from tests.telegram import updates
-from tests.telegram.botkit import Conversation, talk, tg_api  # noqa: F401
+from tests.telegram import botkit, updates
+from tests.telegram.botkit import Conversation
 
 STAFF_CHAT = updates.group_chat(-1001, "Заказы")
+
+talk = botkit.talk
+tg_api = botkit.tg_api
 
 
 async def _order(container: Container, make_user) -> tuple[dict, User]:  # type: ignore[no-untyped-def]
@@ -39,8 +42,11 @@ async def test_staff_button_moves_the_order_and_edits_the_message_in_place(
     await talk.send(press)
     edited = talk.api.calls_to("editMessageText", -1001)[-1]
     assert int(edited.params["message_id"]) == 55
-    assert "Статус: accepted" in edited.params["text"] and "Ольга" in edited.params["text"]
-    buttons = [b["callback_data"] for row in edited.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert "Статус: accepted" in edited.params["text"]
+    assert "Ольга" in edited.params["text"]
+    buttons = [
+        b["callback_data"] for row in edited.params["reply_markup"]["inline_keyboard"] for b in row
+    ]
     assert f"o:{order['id']}:transferred:2" in buttons
     assert all(not data.endswith(":accepted:2") for data in buttons)
     async with container.read_sessions() as session:
@@ -53,8 +59,12 @@ async def test_a_stale_button_answers_already_changed_and_refreshes(
     order, _ = await _order(container, make_user)
     await make_user("manager", telegram_id=801)
     olga = updates.user(801, "Ольга")
-    await talk.send(updates.callback(olga, f"o:{order['id']}:accepted:1", message_id=5, chat=STAFF_CHAT))
-    await talk.send(updates.callback(olga, f"o:{order['id']}:accepted:1", message_id=5, chat=STAFF_CHAT))
+    await talk.send(
+        updates.callback(olga, f"o:{order['id']}:accepted:1", message_id=5, chat=STAFF_CHAT)
+    )
+    await talk.send(
+        updates.callback(olga, f"o:{order['id']}:accepted:1", message_id=5, chat=STAFF_CHAT)
+    )
     alert = talk.api.calls_to("answerCallbackQuery")[-1].params
     assert alert["text"] == "Заказ уже изменён — обновляю сообщение."
     async with container.read_sessions() as session:
@@ -83,11 +93,14 @@ async def test_reject_asks_for_the_required_comment_then_edits_the_message(
     order, _ = await _order(container, make_user)
     await make_user("staff", telegram_id=803, unit_id=None)
     ivan = updates.user(803, "Иван")
-    await talk.send(updates.callback(ivan, f"o:{order['id']}:rejected:1", message_id=9, chat=STAFF_CHAT))
+    await talk.send(
+        updates.callback(ivan, f"o:{order['id']}:rejected:1", message_id=9, chat=STAFF_CHAT)
+    )
     assert "Напишите комментарий" in talk.last(-1001).params["text"]
     await talk.send(updates.message(ivan, "нет в наличии", chat=STAFF_CHAT))
     edited = talk.api.calls_to("editMessageText", -1001)[-1]
-    assert int(edited.params["message_id"]) == 9 and "Статус: rejected" in edited.params["text"]
+    assert int(edited.params["message_id"]) == 9
+    assert "Статус: rejected" in edited.params["text"]
     async with container.read_sessions() as session:
         assert (await session.get(Order, order["id"])).status == "rejected"  # type: ignore[union-attr]
 
@@ -100,7 +113,9 @@ async def test_stats_show_counts_by_status_revenue_and_top_items_to_staff_only(
     await talk.send(updates.message(updates.user(804), "/stats"))
     text = talk.last(804).params["text"]
     assert "Сегодня</b>: заказов 1, выручка 200" in text
-    assert "30 дней</b>: заказов 1" in text and "pending: 1" in text and "Роза (2)" in text
+    assert "30 дней</b>: заказов 1" in text
+    assert "pending: 1" in text
+    assert "Роза (2)" in text
     await talk.send(updates.message(updates.user(700, "Анна"), "/stats"))
     assert talk.last(700).params["text"] == "Эта команда доступна только сотрудникам."
 
@@ -121,7 +136,9 @@ async def test_pending_users_are_listed_and_approved_by_a_manager(
     assert talk.last(806).params["text"] == "Пётр: одобрен"
     assert talk.last(805).params["text"].startswith("✅ Ваша учётная запись подтверждена")
     await talk.send(updates.callback(boss, approve, message_id=1))
-    assert talk.api.calls_to("answerCallbackQuery")[-1].params["text"].startswith("Этот пользователь")
+    assert (
+        talk.api.calls_to("answerCallbackQuery")[-1].params["text"].startswith("Этот пользователь")
+    )
     async with container.read_sessions() as session:
         assert (await session.get(User, newcomer.id)).status == "active"  # type: ignore[union-attr]
 

@@ -8,8 +8,10 @@ import pytest
 
 from orderdesk.container import Container
 from orderdesk.telegram.bot.runtime import AlreadyRunning, run_polling
-from tests.telegram import updates
-from tests.telegram.botkit import StandIn, bot_container, tg_api  # noqa: F401
+from tests.telegram import botkit, updates
+from tests.telegram.botkit import StandIn, bot_container
+
+tg_api = botkit.tg_api
 
 
 async def test_polling_answers_pushed_updates_and_a_second_runner_is_refused(

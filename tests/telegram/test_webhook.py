@@ -14,8 +14,11 @@ from orderdesk.auth.models import User
 from orderdesk.container import Container
 from orderdesk.telegram.bot import catalog
 from orderdesk.telegram.models import TelegramUpdate
-from tests.telegram import updates
-from tests.telegram.botkit import SECRET, Conversation, StandIn, bot_container, talk, tg_api  # noqa: F401
+from tests.telegram import botkit, updates
+from tests.telegram.botkit import SECRET, Conversation, StandIn, bot_container
+
+talk = botkit.talk
+tg_api = botkit.tg_api
 
 
 async def _count(container: Container, model: Any) -> int:
@@ -174,7 +177,9 @@ async def test_set_webhook_registers_the_public_url_and_telegram_delivers_over_r
         assert tg_api.webhook_url == f"{public}/telegram/webhook"
         assert tg_api.webhook_secret == SECRET
         status = await tg_api.deliver_webhook(updates.message(updates.user(607), "/start"))
-        wrong = await tg_api.deliver_webhook(updates.message(updates.user(607), "/start"), secret="x")
+        wrong = await tg_api.deliver_webhook(
+            updates.message(updates.user(607), "/start"), secret="x"
+        )
         await delete_webhook(served)
     finally:
         server.should_exit = True

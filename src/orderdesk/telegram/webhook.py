@@ -39,6 +39,10 @@ def install_webhook(app: FastAPI, container: Container) -> BotRuntime:
         return empty
 
     app.add_api_route(
-        WEBHOOK_PATH, telegram_webhook, methods=["POST"], include_in_schema=False, name="telegram_webhook"
+        WEBHOOK_PATH,
+        telegram_webhook,
+        methods=["POST"],
+        include_in_schema=False,
+        name="telegram_webhook",
     )
     return runtime

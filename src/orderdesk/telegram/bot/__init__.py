@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from aiogram import Dispatcher, Router
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
+from aiogram.fsm.storage.redis import RedisStorage
 
 from orderdesk.backends import key_prefix
 from orderdesk.container import Container

@@ -36,7 +36,9 @@ async def _title(session: AsyncSession, kind: str, value: str, q: str, locale: s
         name = await queries.name_of(session, Category, int(value))
         return t("bot.catalog.category", locale, name=esc(name))
     if kind == "u":
-        return t("bot.catalog.unit", locale, name=esc(await queries.name_of(session, Unit, int(value))))
+        return t(
+            "bot.catalog.unit", locale, name=esc(await queries.name_of(session, Unit, int(value)))
+        )
     if kind == "t":
         return t("bot.catalog.tag", locale, tag=esc(value))
     if kind == "q":
@@ -168,9 +170,7 @@ async def show_item(
     container: Any,
 ) -> None:
     request = await ordering_is_request(session, container.settings.telegram_order_type)
-    view = await item_view(
-        session, principal, locale, request=request, id=int(str(query.data)[2:])
-    )
+    view = await item_view(session, principal, locale, request=request, id=int(str(query.data)[2:]))
     if view is None:
         await query.answer(t("bot.item.not_found", locale), show_alert=True)
         return

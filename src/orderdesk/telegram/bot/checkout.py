@@ -72,7 +72,9 @@ async def begin(
         await bot.send_message(chat_id, t(key, locale))
         return
     if order_type.requires_phone and not user.phone:
-        await bot.send_message(chat_id, t("bot.phone.required", locale), reply_markup=phone_keyboard(locale))
+        await bot.send_message(
+            chat_id, t("bot.phone.required", locale), reply_markup=phone_keyboard(locale)
+        )
         return
     asked, known = _questions(order_type, user)
     await state.set_data(
@@ -173,12 +175,18 @@ async def attribute_text(
     if order_type is None:
         await _expired(message, state, locale)
         return
-    await _answer_attribute(message.bot, message.chat.id, str(message.text), state, order_type, locale)
+    await _answer_attribute(
+        message.bot, message.chat.id, str(message.text), state, order_type, locale
+    )
 
 
 @router.callback_query(Checkout.attribute, F.data.regexp(r"^ba:\d{1,2}$"))
 async def attribute_choice(
-    query: CallbackQuery, session: AsyncSession, locale: str, state: FSMContext, container: Container
+    query: CallbackQuery,
+    session: AsyncSession,
+    locale: str,
+    state: FSMContext,
+    container: Container,
 ) -> None:
     await query.answer()
     order_type = await _order_type(session, container)
@@ -187,9 +195,13 @@ async def attribute_choice(
         await _answer_attribute(query.bot, query.from_user.id, index, state, order_type, locale)
 
 
-def _summary(data: dict[str, Any], order_type: OrderType, locale: str) -> tuple[str, InlineKeyboardMarkup]:
+def _summary(
+    data: dict[str, Any], order_type: OrderType, locale: str
+) -> tuple[str, InlineKeyboardMarkup]:
     quantity = Decimal(data["quantity"])
-    labels = {s["name"]: s.get("label", {}).get(locale) or s["name"] for s in order_type.attribute_schema}
+    labels = {
+        s["name"]: s.get("label", {}).get(locale) or s["name"] for s in order_type.attribute_schema
+    }
     attributes = "".join(
         f"{esc(labels.get(k, k))}: {esc(v)}\n" for k, v in data["attributes"].items()
     )
@@ -202,7 +214,9 @@ def _summary(data: dict[str, Any], order_type: OrderType, locale: str) -> tuple[
         total=money(Decimal(data["price"]) * quantity),
         currency=data["currency"],
     )
-    keyboard = [[button(t("bot.order.confirm", locale), "bc"), button(t("bot.order.cancel", locale), "bx")]]
+    keyboard = [
+        [button(t("bot.order.confirm", locale), "bc"), button(t("bot.order.cancel", locale), "bx")]
+    ]
     return text, InlineKeyboardMarkup(inline_keyboard=keyboard)
 
 

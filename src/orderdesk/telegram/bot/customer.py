@@ -82,7 +82,10 @@ async def shared_contact(message: Message, session: AsyncSession, user: User, lo
     await remember_chat(
         session, chat_id=message.chat.id, user_id=user.id, title=user.display_name, language=locale
     )
-    await message.answer(t("bot.phone.saved", locale, phone=esc(phone)), reply_markup=main_menu(locale, ask_phone=False))
+    await message.answer(
+        t("bot.phone.saved", locale, phone=esc(phone)),
+        reply_markup=main_menu(locale, ask_phone=False),
+    )
 
 
 async def orders_list(
@@ -126,7 +129,9 @@ async def my_orders(message: Message, session: AsyncSession, user: User, locale:
 
 
 @router.callback_query(F.data == "mo")
-async def my_orders_again(query: CallbackQuery, session: AsyncSession, user: User, locale: str) -> None:
+async def my_orders_again(
+    query: CallbackQuery, session: AsyncSession, user: User, locale: str
+) -> None:
     text, keyboard = await orders_list(session, user, locale)
     await _replace(query, text, keyboard)
 

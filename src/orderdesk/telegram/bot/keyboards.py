@@ -8,7 +8,12 @@ from orderdesk.core.i18n import t
 
 
 def main_menu(locale: str, *, ask_phone: bool) -> ReplyKeyboardMarkup:
-    rows = [[KeyboardButton(text=t("bot.menu.catalog", locale)), KeyboardButton(text=t("bot.menu.orders", locale))]]
+    rows = [
+        [
+            KeyboardButton(text=t("bot.menu.catalog", locale)),
+            KeyboardButton(text=t("bot.menu.orders", locale)),
+        ]
+    ]
     if ask_phone:
         rows.append([KeyboardButton(text=t("bot.menu.phone", locale), request_contact=True)])
     return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True)

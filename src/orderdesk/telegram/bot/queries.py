@@ -33,7 +33,9 @@ async def item_page(
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
-async def item_card(session: AsyncSession, principal: Principal, **where: Any) -> dict[str, Any] | None:
+async def item_card(
+    session: AsyncSession, principal: Principal, **where: Any
+) -> dict[str, Any] | None:
     """An active item by id or sku."""
     conds = [getattr(Item, key) == value for key, value in where.items()]
     stmt = select(
@@ -76,7 +78,9 @@ async def order_types(session: AsyncSession) -> dict[int, OrderType]:
     return {ot.id: ot for ot in (await session.execute(select(OrderType))).scalars()}
 
 
-async def recent_orders(session: AsyncSession, customer_id: int, limit: int = 10) -> list[dict[str, Any]]:
+async def recent_orders(
+    session: AsyncSession, customer_id: int, limit: int = 10
+) -> list[dict[str, Any]]:
     stmt = (
         select(
             Order.id,
@@ -102,9 +106,7 @@ async def pending_users(session: AsyncSession, limit: int = 20) -> list[User]:
 async def customer_name(session: AsyncSession, user_id: int | None) -> str:
     if user_id is None:
         return "—"
-    row = await fetch_one(
-        session, select(User.display_name, User.phone).where(User.id == user_id)
-    )
+    row = await fetch_one(session, select(User.display_name, User.phone).where(User.id == user_id))
     if row is None:
         return "—"
     return " ".join(part for part in (row["display_name"], row["phone"] or "") if part)

@@ -35,7 +35,8 @@ def button(text: str, data: str) -> InlineKeyboardButton:
 
 def lines_text(lines: list[dict[str, Any]]) -> str:
     return "\n".join(
-        f"• {esc(line['name'])} × {Decimal(line['quantity']).normalize():f} = {money(line['amount'])}"
+        f"• {esc(line['name'])} × {Decimal(line['quantity']).normalize():f} = "
+        f"{money(line['amount'])}"
         for line in lines
     )
 

@@ -1,4 +1,4 @@
-"""The bot of one process: its Bot client and Dispatcher; long polling under a single-runner lock."""
+"""The bot of one process (Bot client and Dispatcher); long polling under a single-runner lock."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ class BotRuntime:
         self.dispatcher = build_dispatcher(self.container)
 
     async def feed(self, data: dict[str, Any]) -> None:
-        """Handle one update as Telegram sent it (raises pydantic's ValidationError if malformed)."""
+        """Handle one update as Telegram sent it (pydantic's ValidationError if malformed)."""
         update = Update.model_validate(data, context={"bot": self.bot})
         await self.dispatcher.feed_update(self.bot, update)
 
@@ -124,7 +124,9 @@ async def run_polling(container: Container, stop: asyncio.Event | None = None) -
         runtime = BotRuntime(container)
         dp = runtime.dispatcher
         polling = asyncio.create_task(
-            dp.start_polling(runtime.bot, handle_signals=False, close_bot_session=True, polling_timeout=5)
+            dp.start_polling(
+                runtime.bot, handle_signals=False, close_bot_session=True, polling_timeout=5
+            )
         )
         waiter = asyncio.create_task((stop or asyncio.Event()).wait())
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -21,7 +22,13 @@ from orderdesk.orders import repository as orders_repo
 from orderdesk.orders import service as orders
 from orderdesk.orders.workflow import find_transition, status_label
 from orderdesk.telegram.bot import people, queries
-from orderdesk.telegram.bot.render import button, customer_order_message, esc, money, staff_order_message
+from orderdesk.telegram.bot.render import (
+    button,
+    customer_order_message,
+    esc,
+    money,
+    staff_order_message,
+)
 from orderdesk.telegram.bot.stats import order_stats
 
 router = Router(name="staff")
@@ -63,7 +70,9 @@ async def order_button(
     order_id, version = int(raw_id), int(raw_version)
     order = await orders_repo.get_order_row(session, order_id, principal, with_lines=False)
     order_type = await orders_repo.get_type(session, order["order_type_id"]) if order else None
-    rule = find_transition(order_type.workflow, order["status"], to) if order and order_type else None
+    rule = (
+        find_transition(order_type.workflow, order["status"], to) if order and order_type else None
+    )
     if order is None or order_type is None:
         await query.answer(t("bot.staff.not_allowed", locale), show_alert=True)
         return
@@ -85,7 +94,9 @@ async def order_button(
         await query.answer(t("bot.staff.stale", locale), show_alert=True)
         await _refresh(query, session, principal, order_id, locale)
         return
-    await query.answer(t("bot.staff.done", locale, status=status_label(order_type.workflow, to, locale)))
+    await query.answer(
+        t("bot.staff.done", locale, status=status_label(order_type.workflow, to, locale))
+    )
     await _refresh(query, session, principal, order_id, locale, who=user.display_name)
 
 
@@ -105,13 +116,14 @@ async def _refresh(
 async def _ask_comment(
     query: CallbackQuery,
     state: FSMContext,
-    order: dict[str, object],
-    rule: dict[str, object],
-    workflow: dict[str, object],
+    order: dict[str, Any],
+    rule: dict[str, Any],
+    workflow: dict[str, Any],
     locale: str,
 ) -> None:
     await query.answer()
-    label = (rule.get("label") or {}).get(locale) if isinstance(rule.get("label"), dict) else None  # type: ignore[union-attr]
+    labels = rule.get("label")
+    label = labels.get(locale) if isinstance(labels, dict) else None
     label = label or status_label(workflow, str(rule["to"]), locale)
     message = query.message
     await state.set_state(StaffComment.text)
@@ -157,11 +169,16 @@ async def comment_given(
         return
     order_type = await orders_repo.get_type(session, row["order_type_id"])
     assert order_type is not None
-    await message.answer(t("bot.staff.done", locale, status=status_label(order_type.workflow, row["status"], locale)))
+    await message.answer(
+        t("bot.staff.done", locale, status=status_label(order_type.workflow, row["status"], locale))
+    )
     view = await _render(session, principal, order_id, locale, user.display_name)
     if view is not None and data.get("message_id") and message.bot is not None:
         await message.bot.edit_message_text(
-            view[0], chat_id=int(data["chat_id"]), message_id=int(data["message_id"]), reply_markup=view[1]
+            view[0],
+            chat_id=int(data["chat_id"]),
+            message_id=int(data["message_id"]),
+            reply_markup=view[1],
         )
 
 
@@ -182,8 +199,20 @@ async def stats(message: Message, session: AsyncSession, principal: Principal, l
             labels.setdefault(entry["code"], entry["label"].get(locale, entry["code"]))
     parts = [t("bot.stats.title", locale)]
     for name, period in figures.items():
-        label = t("bot.stats.today", locale) if name == "today" else t("bot.stats.days", locale, days=name)
-        parts.append(t("bot.stats.period", locale, label=label, count=period["count"], revenue=money(period["revenue"])))
+        label = (
+            t("bot.stats.today", locale)
+            if name == "today"
+            else t("bot.stats.days", locale, days=name)
+        )
+        parts.append(
+            t(
+                "bot.stats.period",
+                locale,
+                label=label,
+                count=period["count"],
+                revenue=money(period["revenue"]),
+            )
+        )
         parts.extend(
             t("bot.stats.status", locale, status=esc(labels.get(code, code)), count=count)
             for code, count in sorted(period["by_status"].items())
@@ -195,7 +224,9 @@ async def stats(message: Message, session: AsyncSession, principal: Principal, l
 
 
 @router.message(Command("pending"))
-async def pending(message: Message, session: AsyncSession, principal: Principal, locale: str) -> None:
+async def pending(
+    message: Message, session: AsyncSession, principal: Principal, locale: str
+) -> None:
     if principal.role not in people.MODERATORS:
         await message.answer(t("bot.staff.only", locale))
         return
@@ -210,7 +241,9 @@ async def pending(message: Message, session: AsyncSession, principal: Principal,
         ]
         for person in waiting
     ]
-    await message.answer(t("bot.pending.title", locale), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+    await message.answer(
+        t("bot.pending.title", locale), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
+    )
 
 
 @router.callback_query(F.data.regexp(r"^pu:\d{1,18}:[ab]$"))
@@ -228,16 +261,28 @@ async def decide(
         await query.answer(t(key, locale), show_alert=True)
         return
     await query.answer()
-    done = t("bot.pending.done", locale, name=esc(person.display_name), status=t(f"bot.status.{status}", locale))
+    done = t(
+        "bot.pending.done",
+        locale,
+        name=esc(person.display_name),
+        status=t(f"bot.status.{status}", locale),
+    )
     if isinstance(query.message, Message):
         await query.message.answer(done)
     if status == "active" and person.telegram_id and query.bot is not None:
-        await query.bot.send_message(person.telegram_id, t("bot.pending.approved_notice", person.locale))
+        await query.bot.send_message(
+            person.telegram_id, t("bot.pending.approved_notice", person.locale)
+        )
 
 
 @router.message(Command("login"))
 async def login_link(
-    message: Message, session: AsyncSession, user: User, principal: Principal, locale: str, container: Container
+    message: Message,
+    session: AsyncSession,
+    user: User,
+    principal: Principal,
+    locale: str,
+    container: Container,
 ) -> None:
     if not _is_staff(principal) or message.chat.type != "private":
         await message.answer(t("bot.staff.only", locale))

@@ -101,8 +101,8 @@ register(
         "bot.order.summary": {
             "ru": "Проверьте {kind}:\n{lines}\n{attributes}Итого: <b>{total} {currency}</b>\n"
             "Подтвердить?",
-            "en": "Please check your {kind}:\n{lines}\n{attributes}Total: <b>{total} {currency}</b>\n"
-            "Confirm?",
+            "en": "Please check your {kind}:\n{lines}\n{attributes}"
+            "Total: <b>{total} {currency}</b>\nConfirm?",
         },
         "bot.order.confirm": {"ru": "✅ Подтвердить", "en": "✅ Confirm"},
         "bot.order.cancel": {"ru": "✖️ Отменить", "en": "✖️ Cancel"},
