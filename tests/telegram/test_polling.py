@@ -10,6 +10,7 @@ from orderdesk.container import Container
 from orderdesk.telegram.bot.runtime import AlreadyRunning, run_polling
 from tests.telegram import botkit, updates
 from tests.telegram.botkit import StandIn, bot_container
+from tests.telegram.standin import TOKEN
 
 tg_api = botkit.tg_api
 
@@ -46,3 +47,41 @@ async def test_polling_answers_pushed_updates_and_a_second_runner_is_refused(
         stop.set()
         await runner
     assert len(tg_api.texts(701)) == 3
+
+
+async def test_starting_orderdesk_bot_run_twice_leaves_one_poller(
+    container: Container, tg_api: StandIn
+) -> None:
+    import os
+    import sys
+    from pathlib import Path
+
+    settings = container.settings
+    env = {
+        **os.environ,
+        "ORDERDESK_DATABASE_URL": settings.database_url,
+        "ORDERDESK_SECRET_KEYS": settings.secret_keys[0],
+        "ORDERDESK_TELEGRAM_BOT_TOKEN": TOKEN,
+        "ORDERDESK_TELEGRAM_API_BASE": tg_api.base_url,
+        "ORDERDESK_TELEGRAM_MODE": "polling",
+        "ORDERDESK_REDIS_NAMESPACE": settings.redis_namespace,
+        "ORDERDESK_LOG_LEVEL": "WARNING",
+    }
+    if settings.redis_url:
+        env["ORDERDESK_REDIS_URL"] = settings.redis_url
+    orderdesk = str(Path(sys.executable).parent / "orderdesk")
+    first = await asyncio.create_subprocess_exec(orderdesk, "bot", "run", env=env)
+    try:
+        await tg_api.wait_for("getUpdates", timeout=60)
+        second = await asyncio.create_subprocess_exec(
+            orderdesk, "bot", "run", env=env, stdout=asyncio.subprocess.PIPE
+        )
+        out, _ = await asyncio.wait_for(second.communicate(), 60)
+        assert second.returncode == 3
+        assert b"polling already" in out
+        await tg_api.push_update(updates.message(updates.user(702), "/start"))
+        await tg_api.wait_for("sendMessage", chat_id=702, timeout=30)
+    finally:
+        first.terminate()
+        await asyncio.wait_for(first.wait(), 30)
+    assert first.returncode == 0
