@@ -9,14 +9,15 @@ from typing import Any
 from aiogram import BaseMiddleware, Bot
 from aiogram.types import CallbackQuery, Chat, TelegramObject, Update
 from aiogram.types import User as TgUser
-from sqlalchemy import insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orderdesk.auth.service import principal_of
 from orderdesk.container import Container
 from orderdesk.core.errors import AppError, RateLimited
 from orderdesk.core.i18n import set_locale, t
+from orderdesk.db.types import utcnow
 from orderdesk.telegram.accounts import TelegramIdentity, find_user, user_for_telegram
 from orderdesk.telegram.bot import texts  # noqa: F401  (registers the bot's texts)
 from orderdesk.telegram.models import TelegramUpdate
@@ -56,7 +57,10 @@ class ErrorMiddleware(BaseMiddleware):
         except AppError as exc:  # a rule said no: tell the user why, in their language
             locale = data.get("locale") or _locale_of(data.get("event_from_user"))
             text = t(exc.detail_key, locale, **exc.params) if exc.detail_key else ""
-            await self._reply(data, event, text or t(exc.title_key, locale))
+            text = text or t(exc.title_key, locale)
+            if exc.errors:  # field messages are in the user's locale (set by UserMiddleware)
+                text += "\n" + "\n".join(str(error["message"]) for error in exc.errors[:5])
+            await self._reply(data, event, text)
         except Exception:
             update_id = event.update_id if isinstance(event, Update) else None
             log.exception("telegram update %s failed", update_id, extra={"update_id": update_id})
@@ -82,11 +86,12 @@ class TransactionMiddleware(BaseMiddleware):
 
     def __init__(self, container: Container) -> None:
         self.container = container
+        self.dialect = container.engine.dialect.name
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         async with self.container.write_sessions() as session:
-            if not await _claim(session, event.update_id):
+            if not await _claim(session, event.update_id, self.dialect):
                 raise Duplicate(event.update_id)
             data["session"] = session
             data["container"] = self.container
@@ -109,20 +114,26 @@ class TransactionMiddleware(BaseMiddleware):
     async def _remember_failed(self, update_id: int) -> None:
         try:
             async with self.container.write_sessions() as session:
-                if await _claim(session, update_id):
+                if await _claim(session, update_id, self.dialect):
                     await session.commit()
         except Exception:
             log.warning("could not record failed update %s", update_id, exc_info=True)
 
 
-async def _claim(session: AsyncSession, update_id: int) -> bool:
-    """Insert the update_id; False when it is there already."""
-    try:
-        async with session.begin_nested():
-            await session.execute(insert(TelegramUpdate).values(update_id=update_id))
-    except IntegrityError:
-        return False
-    return True
+async def _claim(session: AsyncSession, update_id: int, dialect: str) -> bool:
+    """Insert the update_id; False when it is there already (one round trip, no savepoint).
+
+    On PostgreSQL a concurrent insert of the same id waits for the other transaction and then
+    finds the conflict, so of two API instances exactly one handles the update.
+    """
+    make_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = (
+        make_insert(TelegramUpdate)
+        .values(update_id=update_id, received_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(TelegramUpdate.update_id)
+    )
+    return (await session.execute(stmt)).first() is not None
 
 
 class RateLimitMiddleware(BaseMiddleware):
