@@ -219,11 +219,12 @@ def in_stock_items() -> list[int]:
 
 async def webhook_part(args: argparse.Namespace) -> None:
     from tests.telegram import updates
-    from tests.telegram.standin import TOKEN, BotAPIStandIn
+    from tests.telegram.botkit import StandIn
+    from tests.telegram.standin import TOKEN
 
     # update_ids must be new to the dedupe table also when the database is kept (--keep-db)
     updates._ids = itertools.count(int(time.time() * 1000))  # type: ignore[attr-defined]
-    async with BotAPIStandIn() as api:
+    async with StandIn() as api:
         env = {
             **os.environ,
             "ORDERDESK_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DB}",
