@@ -52,6 +52,8 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         if worker is not None:
             await worker
         await hub.stop()
+        if _app.state.telegram is not None:
+            await _app.state.telegram.close()
         await container.close()
 
     app = FastAPI(
@@ -69,6 +71,11 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     install_error_handlers(app)
     install_docs(app)
     _mount_routers(app)
+    app.state.telegram = None
+    if settings.telegram_enabled and settings.telegram_mode == "webhook":
+        from orderdesk.telegram.webhook import install_webhook
+
+        app.state.telegram = install_webhook(app, container)
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.max_body_bytes,

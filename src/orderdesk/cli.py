@@ -18,6 +18,7 @@ from rich.table import Table
 
 from orderdesk.container import Container
 from orderdesk.settings import ConfigurationError, Settings
+from orderdesk.telegram.cli import bot_app
 
 app = typer.Typer(
     help="orderdesk — catalog, orders and workflows. Каталог, заказы и процессы.",
@@ -26,6 +27,7 @@ app = typer.Typer(
 )
 users_app = typer.Typer(help="Manage users. Управление пользователями.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+app.add_typer(bot_app, name="bot")
 console = Console()
 T = TypeVar("T")
 

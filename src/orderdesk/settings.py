@@ -139,6 +139,8 @@ class Settings(BaseSettings):
     # Status of a user who first arrives through Telegram: "pending" waits for approval (VHM24R).
     telegram_new_user_status: Literal["active", "pending"] = "active"
     telegram_updates_rate: str = "30/minute"  # per Telegram user
+    # Order type the bot places (its code); empty: the first active order type.
+    telegram_order_type: str = ""
     telegram_send_per_second: float = Field(30.0, gt=0, le=1000)  # the bot's global send rate
     telegram_send_per_chat_per_second: float = Field(1.0, gt=0, le=100)
     telegram_group_sends_per_minute: int = Field(20, ge=1, le=1000)

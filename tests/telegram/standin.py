@@ -316,8 +316,9 @@ class BotAPIStandIn:
             message["text"] = params["text"]
         if "caption" in params:
             message["caption"] = params["caption"]
-        if "reply_markup" in params:
-            message["reply_markup"] = params["reply_markup"]
+        markup = params.get("reply_markup")
+        if isinstance(markup, dict) and "inline_keyboard" in markup:  # Telegram echoes only these
+            message["reply_markup"] = markup
         if method == "sendDocument":
             name, data = files.get("document", ("document", b""))
             message["document"] = {

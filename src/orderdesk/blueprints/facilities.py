@@ -111,6 +111,7 @@ REQUEST = OrderTypeCreate.model_validate(
         "name": label("Заявка", "Request"),
         "number_format": "З-{seq:06d}",
         "one_active_per_item": True,
+        "requires_phone": True,
         "attribute_schema": [
             {
                 "name": "visit_date",

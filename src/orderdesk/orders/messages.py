@@ -72,6 +72,10 @@ register(
             "ru": "Используйте {seq} и при желании {year}, {yy}, {month}: R-{year}-{seq:05d}",
         },
         "field.item_archived": {"en": "The item is archived", "ru": "Позиция в архиве"},
+        "field.phone_required": {
+            "en": "This order type needs the customer's phone number",
+            "ru": "Для этого типа заказа нужен телефон клиента",
+        },
         "field.customer_price": {
             "en": "Customers cannot set prices",
             "ru": "Покупатель не может задавать цену",

@@ -23,6 +23,8 @@ class OrderType(IdMixin, TimestampMixin, Base):
     workflow: Mapped[dict[str, Any]] = mapped_column(JSONType)
     books_time_range: Mapped[bool] = mapped_column(Boolean, default=False)
     one_active_per_item: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Customers must have a phone on their profile before ordering (FOK bot).
+    requires_phone: Mapped[bool] = mapped_column(Boolean, default=False)
     vat_rate: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     prices_include_vat: Mapped[bool] = mapped_column(Boolean, default=True)
     currency: Mapped[str] = mapped_column(String(3), default="RUB")

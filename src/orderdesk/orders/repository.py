@@ -79,6 +79,7 @@ TYPE_COLUMNS = (
     OrderType.workflow,
     OrderType.books_time_range,
     OrderType.one_active_per_item,
+    OrderType.requires_phone,
     OrderType.vat_rate,
     OrderType.prices_include_vat,
     OrderType.currency,

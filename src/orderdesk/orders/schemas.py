@@ -31,6 +31,7 @@ class OrderTypeCreate(StrictModel):
     workflow: Workflow
     books_time_range: bool = False
     one_active_per_item: bool = False
+    requires_phone: bool = False
     vat_rate: VatRate = Decimal(0)
     prices_include_vat: bool = True
     currency: Currency = "RUB"
@@ -44,6 +45,7 @@ class OrderTypeUpdate(StrictModel):
     workflow: Workflow | None = None
     books_time_range: bool | None = None
     one_active_per_item: bool | None = None
+    requires_phone: bool | None = None
     vat_rate: VatRate | None = None
     prices_include_vat: bool | None = None
     active: bool | None = None
@@ -58,6 +60,7 @@ class OrderTypeOut(BaseModel):
     workflow: dict[str, Any]
     books_time_range: bool
     one_active_per_item: bool
+    requires_phone: bool
     vat_rate: Decimal
     prices_include_vat: bool
     currency: str

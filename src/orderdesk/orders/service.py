@@ -101,6 +101,13 @@ async def _resolve_parties(
     return customer_id, unit_id
 
 
+async def _check_phone(session: AsyncSession, customer_id: int) -> None:
+    """Order types that require a phone (FOK bot) refuse customers without one."""
+    row = await users_repo.get_user_row(session, customer_id)
+    if row is None or not row.get("phone"):
+        raise ValidationFailed([FieldError("customer_id", "phone_required")])
+
+
 def _check_time_range(
     order_type: OrderType, starts_at: datetime | None, ends_at: datetime | None
 ) -> None:
@@ -243,6 +250,8 @@ async def create_order(
     customer_id, unit_id = await _resolve_parties(
         session, principal, data.customer_id, data.unit_id
     )
+    if order_type.requires_phone and customer_id is not None:
+        await _check_phone(session, customer_id)
     attributes = validate_attributes(order_type.attribute_schema, data.attributes)
     _check_time_range(order_type, data.starts_at, data.ends_at)
     lines, items = await _build_lines(session, principal, order_type.currency, data.lines)

@@ -26,6 +26,7 @@ FIELDS = (
     "workflow",
     "books_time_range",
     "one_active_per_item",
+    "requires_phone",
     "vat_rate",
     "prices_include_vat",
     "currency",

@@ -27,6 +27,7 @@ SNAPSHOT = (
     "workflow",
     "books_time_range",
     "one_active_per_item",
+    "requires_phone",
     "vat_rate",
     "prices_include_vat",
     "active",

@@ -1,0 +1,244 @@
+"""Catalog browsing: categories, locations, tags and search, ten items per page, item cards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orderdesk.catalog.models import Category
+from orderdesk.core.i18n import t
+from orderdesk.core.permissions import Principal
+from orderdesk.telegram.bot import queries
+from orderdesk.telegram.bot.render import button, esc, money
+from orderdesk.units.models import Unit
+
+router = Router(name="catalog")
+MAX_QUERY = 100
+
+
+async def catalog_menu(session: AsyncSession, locale: str) -> tuple[str, InlineKeyboardMarkup]:
+    rows = [[button(t("bot.catalog.all", locale), "l:a:0:0")]]
+    rows += [
+        [button(t("bot.catalog.category", locale, name=c["name"]), f"l:c:{c['id']}:0")]
+        for c in await queries.categories(session)
+    ]
+    rows.append([button(t("bot.catalog.by_unit", locale), "ul")])
+    return t("bot.catalog.title", locale), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+async def _title(session: AsyncSession, kind: str, value: str, q: str, locale: str) -> str:
+    if kind == "c":
+        name = await queries.name_of(session, Category, int(value))
+        return t("bot.catalog.category", locale, name=esc(name))
+    if kind == "u":
+        return t(
+            "bot.catalog.unit", locale, name=esc(await queries.name_of(session, Unit, int(value)))
+        )
+    if kind == "t":
+        return t("bot.catalog.tag", locale, tag=esc(value))
+    if kind == "q":
+        return t("bot.catalog.search", locale, q=esc(q))
+    return t("bot.catalog.everything", locale)
+
+
+def _filters(kind: str, value: str, q: str) -> dict[str, Any]:
+    if kind == "c":
+        return {"category_id": int(value)}
+    if kind == "u":
+        return {"unit_id": int(value)}
+    if kind == "t":
+        return {"tag": value}
+    if kind == "q":
+        return {"q": q}
+    return {}
+
+
+async def item_list(
+    session: AsyncSession,
+    principal: Principal,
+    locale: str,
+    kind: str,
+    value: str,
+    page: int,
+    q: str = "",
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A page of items with one button per item and ◀️ ▶️ between pages."""
+    rows, has_next = await queries.item_page(session, principal, page, **_filters(kind, value, q))
+    title = await _title(session, kind, value, q, locale)
+    if not rows and page == 0:
+        text = f"{title}\n{t('bot.catalog.empty', locale)}"
+    else:
+        text = t("bot.catalog.page", locale, title=title, page=page + 1)
+    buttons = [
+        [button(f"{row['name']} — {money(row['price'])} {row['currency']}", f"i:{row['id']}")]
+        for row in rows
+    ]
+    nav = []
+    if page > 0:
+        nav.append(button(t("bot.nav.prev", locale), f"l:{kind}:{value}:{page - 1}"))
+    if has_next:
+        nav.append(button(t("bot.nav.next", locale), f"l:{kind}:{value}:{page + 1}"))
+    if nav:
+        buttons.append(nav)
+    buttons.append([button(t("bot.nav.catalog", locale), "cat")])
+    return text, InlineKeyboardMarkup(inline_keyboard=buttons)
+
+
+async def item_view(
+    session: AsyncSession, principal: Principal, locale: str, *, request: bool, **where: Any
+) -> tuple[str, InlineKeyboardMarkup] | None:
+    item = await queries.item_card(session, principal, **where)
+    if item is None:
+        return None
+    stock = ""
+    if item["stock"] is not None:
+        stock = t("bot.item.stock", locale, stock=f"{money(item['stock'])} {item['measure_unit']}")
+    text = t(
+        "bot.item.card",
+        locale,
+        name=esc(item["name"]),
+        sku=esc(item["sku"]),
+        price=money(item["price"]),
+        currency=item["currency"],
+        stock=stock,
+        description=esc(item["description"])[:600],
+    )
+    order = t("bot.item.request" if request else "bot.item.order", locale)
+    keyboard = [
+        [button(order, f"b:{item['id']}")],
+        [button(t("bot.nav.catalog", locale), "cat")],
+    ]
+    return text, InlineKeyboardMarkup(inline_keyboard=keyboard)
+
+
+async def ordering_is_request(session: AsyncSession, code: str) -> bool:
+    order_type = await queries.bot_order_type(session, code)
+    return bool(order_type and order_type.one_active_per_item)
+
+
+@router.message(Command("catalog"))
+@router.message(F.text.in_({t("bot.menu.catalog", "ru"), t("bot.menu.catalog", "en")}))
+async def show_catalog(message: Message, session: AsyncSession, locale: str) -> None:
+    text, keyboard = await catalog_menu(session, locale)
+    await message.answer(text, reply_markup=keyboard)
+
+
+@router.callback_query(F.data == "cat")
+async def back_to_catalog(query: CallbackQuery, session: AsyncSession, locale: str) -> None:
+    text, keyboard = await catalog_menu(session, locale)
+    await _edit(query, text, keyboard)
+
+
+@router.callback_query(F.data == "ul")
+async def show_units(query: CallbackQuery, session: AsyncSession, locale: str) -> None:
+    rows = [
+        [button(t("bot.catalog.unit", locale, name=u["name"]), f"l:u:{u['id']}:0")]
+        for u in await queries.units(session)
+    ]
+    rows.append([button(t("bot.nav.catalog", locale), "cat")])
+    await _edit(query, t("bot.catalog.units", locale), InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+@router.callback_query(F.data.regexp(r"^l:[acutq]:[^:]{0,40}:\d{1,4}$"))
+async def show_page(
+    query: CallbackQuery,
+    session: AsyncSession,
+    principal: Principal,
+    locale: str,
+    state: FSMContext,
+) -> None:
+    _, kind, value, page = str(query.data).split(":")
+    if kind in "cu" and not value.isdigit():
+        await query.answer()
+        return
+    q = str((await state.get_data()).get("q", "")) if kind == "q" else ""
+    text, keyboard = await item_list(session, principal, locale, kind, value, int(page), q)
+    await _edit(query, text, keyboard)
+
+
+@router.callback_query(F.data.regexp(r"^i:\d{1,18}$"))
+async def show_item(
+    query: CallbackQuery,
+    session: AsyncSession,
+    principal: Principal,
+    locale: str,
+    container: Any,
+) -> None:
+    request = await ordering_is_request(session, container.settings.telegram_order_type)
+    view = await item_view(session, principal, locale, request=request, id=int(str(query.data)[2:]))
+    if view is None:
+        await query.answer(t("bot.item.not_found", locale), show_alert=True)
+        return
+    await _edit(query, *view)
+
+
+@router.message(Command("search"))
+async def search_command(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    principal: Principal,
+    locale: str,
+    state: FSMContext,
+) -> None:
+    await search(message, (command.args or "").strip(), session, principal, locale, state)
+
+
+async def search(
+    message: Message,
+    q: str,
+    session: AsyncSession,
+    principal: Principal,
+    locale: str,
+    state: FSMContext,
+) -> None:
+    """Items whose text matches `q` (a `#tag` lists that tag)."""
+    q = q[:MAX_QUERY]
+    if not q:
+        text, keyboard = await catalog_menu(session, locale)
+    elif q.startswith("#") and len(q) > 1 and " " not in q:
+        text, keyboard = await item_list(session, principal, locale, "t", q[1:40], 0)
+    else:
+        await state.update_data(q=q)
+        text, keyboard = await item_list(session, principal, locale, "q", "", 0, q)
+    await message.answer(text, reply_markup=keyboard)
+
+
+async def _edit(query: CallbackQuery, text: str, keyboard: InlineKeyboardMarkup) -> None:
+    """Replace the pressed message's text and buttons (a new message if it is gone)."""
+    await query.answer()
+    message = query.message
+    if isinstance(message, Message):
+        await message.edit_text(text, reply_markup=keyboard)
+    elif query.from_user is not None:
+        await query.bot.send_message(query.from_user.id, text, reply_markup=keyboard)  # type: ignore[union-attr]
+
+
+def free_text_router() -> Router:
+    """Last in line: any other text is a search."""
+    tail = Router(name="search")
+
+    @tail.message(F.text & ~F.text.startswith("/"))
+    async def free_text(
+        message: Message,
+        session: AsyncSession,
+        principal: Principal,
+        locale: str,
+        state: FSMContext,
+    ) -> None:
+        await search(message, str(message.text).strip(), session, principal, locale, state)
+
+    @tail.message()
+    async def anything_else(message: Message, locale: str) -> None:
+        if message.chat.type == "private":
+            await message.answer(t("bot.unknown", locale))
+
+    return tail
+
+
+__all__ = ["InlineKeyboardButton", "router"]
