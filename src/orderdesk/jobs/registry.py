@@ -34,6 +34,7 @@ _KINDS: dict[str, JobKind] = {}
 BUILTIN_MODULES = (
     "orderdesk.jobs.builtin",
     "orderdesk.reconciliation.jobs",
+    "orderdesk.telegram.tasks",
     "orderdesk.transfer.export.jobs",
     "orderdesk.transfer.importing.jobs",
 )
