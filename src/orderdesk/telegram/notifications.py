@@ -38,7 +38,9 @@ STAFF_ORDER_EDIT = "staff.order.edit"  # that card edited in place after a chang
 CUSTOMER_STATUS = "customer.status"  # a status change, to the customer's private chat
 STAFF_USER_PENDING = "staff.user_pending"  # a new user waiting for approval (VHM24R)
 STAFF_REPORT = "staff.report"  # the scheduled report with its XLSX
-STAFF_ROLES = frozenset({"admin", "manager", "staff"})
+# Buttons in a shared chat: the transitions staff and managers take (admin-only moves such as
+# cancelling for a customer stay in the web UI); the bot checks the presser's own role.
+STAFF_ROLES = frozenset({"manager", "staff"})
 MAX_LINES = 10
 CALLBACK_MAX_BYTES = 64
 ORDER_EVENTS = ("order.created", "order.status_changed", "order.updated", "order.deleted")

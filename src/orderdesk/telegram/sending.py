@@ -324,6 +324,7 @@ class Sender:
         self.rates = Rates.from_settings(self.settings)
         self.concurrency = self.settings.telegram_send_concurrency
         self._last_recover = 0.0
+        self._blocked: set[int] = set()
 
     async def run(self, *, deadline: float | None = None, linger: float = 0.0) -> SendStats:
         """Send until nothing is due; wait up to `linger` s for retries coming due meanwhile."""
@@ -417,6 +418,9 @@ class Sender:
         )
         _, global_wait = await self.pacer.reserve("global", self.rates.global_interval, NO_LIMIT)
         await asyncio.sleep(max(wait, global_wait))
+        if row.chat_id in self._blocked:  # a 403 came in while this one waited for its slot
+            await self._finish(row, "dropped", error="chat inactive (403)")
+            return
         try:
             message_id = await self._call(row, call)
         except TelegramRetryAfter as exc:
@@ -584,6 +588,7 @@ class Sender:
 
     async def _forbidden(self, row: Claimed, description: str) -> None:
         """403: the chat blocked the bot (or removed it); stop writing to it."""
+        self._blocked.add(row.chat_id)
         async with self.sessions() as session:
             dropped = await self._settle(
                 session, row, "sending", "dropped", error=f"403: {description}"[:500]
