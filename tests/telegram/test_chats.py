@@ -27,7 +27,12 @@ async def test_a_chat_is_remembered_updated_and_reactivated(
             session, chat_id=9, kind="private", user_id=user.id, title="Anna", language="ru"
         )
         await session.commit()
-    assert (chat.active, chat.inactive_since, chat.language, chat.title) == (True, None, "ru", "Anna")
+    assert (chat.active, chat.inactive_since, chat.language, chat.title) == (
+        True,
+        None,
+        "ru",
+        "Anna",
+    )
     async with container.read_sessions() as session:
         found = await private_chat_of(session, user.id)
     assert found is not None

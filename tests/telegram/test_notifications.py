@@ -12,6 +12,7 @@ from orderdesk.core.permissions import Principal, Role
 from orderdesk.orders import service as orders
 from orderdesk.realtime.models import OutboxEvent
 from orderdesk.telegram.accounts import TelegramIdentity, user_for_telegram
+from orderdesk.telegram.models import TelegramDelivery
 from orderdesk.telegram.notifications import (
     STAFF_ORDER,
     STAFF_ORDER_EDIT,
@@ -22,7 +23,6 @@ from orderdesk.telegram.notifications import (
     render_staff_order_message,
     staff_messages_of,
 )
-from orderdesk.telegram.models import TelegramDelivery
 from tests.factories import free_line, make_order
 from tests.telegram.standin import BotAPIStandIn
 from tests.telegram.test_sending_helpers import (
@@ -49,7 +49,9 @@ async def _order(container: Container, world: dict[str, Any], **fields: Any) -> 
     )
 
 
-async def _move(container: Container, order_id: int, to: str, principal: Principal, **kw: Any) -> None:
+async def _move(
+    container: Container, order_id: int, to: str, principal: Principal, **kw: Any
+) -> None:
     async with container.write_sessions() as session:
         await orders.transition(
             session=session, principal=principal, order_id=order_id, to=to, **kw
@@ -267,9 +269,9 @@ async def test_chats_that_blocked_the_bot_get_nothing_new(
     await plan(container, settings)
     async with container.read_sessions() as session:
         count = await session.scalar(
-            select(func.count()).select_from(TelegramDelivery).where(
-                TelegramDelivery.chat_id == STAFF_CHAT
-            )
+            select(func.count())
+            .select_from(TelegramDelivery)
+            .where(TelegramDelivery.chat_id == STAFF_CHAT)
         )
     assert count == 0
     assert {d.chat_id for d in await deliveries(container)} == {UNIT_CHAT}

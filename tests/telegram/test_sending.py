@@ -19,7 +19,9 @@ from tests.telegram.standin import BotAPIStandIn, Failure
 from tests.telegram.test_sending_helpers import chat_row, deliveries, remember, send, send_settings
 
 
-def _row(chat_id: int, text: str, *, event: str = "", purpose: str = "customer.status") -> dict[str, Any]:
+def _row(
+    chat_id: int, text: str, *, event: str = "", purpose: str = "customer.status"
+) -> dict[str, Any]:
     return {
         "event_id": event or f"ev-{chat_id}-{text}",
         "chat_id": chat_id,

@@ -80,7 +80,9 @@ async def remember(container: Container, **fields: Any) -> None:
         await session.commit()
 
 
-async def shop_world(container: Container, make_user: Any, *, language: str = "en") -> dict[str, Any]:
+async def shop_world(
+    container: Container, make_user: Any, *, language: str = "en"
+) -> dict[str, Any]:
     """A unit with its group chat, the request workflow, a customer with a private chat."""
     unit = await make_unit(container)
     await make_order_type(container)

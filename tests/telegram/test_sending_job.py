@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from orderdesk.container import Container
 from orderdesk.jobs.models import Job
+from tests.factories import make_order
 from tests.telegram.standin import BotAPIStandIn
 from tests.telegram.test_sending_helpers import STAFF_CHAT, UNIT_CHAT, send_settings, shop_world
-from tests.factories import make_order
 
 
 @pytest.fixture
@@ -34,7 +34,9 @@ async def test_an_order_reaches_the_staff_chats_through_the_relay_and_the_send_j
     container: Container, telegram_container: Container, bot_api: BotAPIStandIn, make_user: Any
 ) -> None:
     world = await shop_world(container, make_user)
-    order = await make_order(container, customer_id=world["customer"].id, unit_id=world["unit"]["id"])
+    order = await make_order(
+        container, customer_id=world["customer"].id, unit_id=world["unit"]["id"]
+    )
 
     await telegram_container.relay.drain()
     (job,) = await _jobs(container)
