@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import timedelta
 from typing import Any
 
+import pytest
+from redis.asyncio import Redis
 from sqlalchemy import update
 
 from orderdesk.container import Container
@@ -14,7 +17,8 @@ from orderdesk.settings import Settings
 from orderdesk.telegram.client import create_bot
 from orderdesk.telegram.models import TelegramDelivery
 from orderdesk.telegram.notifications import STAFF_ORDER_EDIT, RenderedMessage, insert_deliveries
-from orderdesk.telegram.sending import MemoryPacer, Sender, claim
+from orderdesk.telegram.sending import MemoryPacer, RedisPacer, Sender, claim, pacer_for
+from tests.conftest import REDIS_URL
 from tests.telegram.standin import BotAPIStandIn, Failure
 from tests.telegram.test_sending_helpers import chat_row, deliveries, remember, send, send_settings
 
@@ -64,7 +68,8 @@ async def test_a_429_waits_retry_after_then_sends_once(
 async def test_a_429_slows_every_chat_not_only_the_one_that_got_it(
     container: Container, bot_api: BotAPIStandIn
 ) -> None:
-    settings = send_settings(container, bot_api)
+    # One request at a time: a request already under way when the 429 arrives cannot wait.
+    settings = send_settings(container, bot_api, telegram_send_concurrency=1)
     await _owe(container, _row(51, "a"), _row(52, "b"), _row(53, "c"))
     bot_api.fail("sendMessage", Failure.flood(1), chat_id=51)
 
@@ -225,3 +230,25 @@ async def test_messages_to_one_private_chat_are_paced_a_second_apart(
     calls = bot_api.calls_to("sendMessage", 48)
     assert [c.params["text"] for c in calls] == ["first", "second", "third"]
     assert all(b.at - a.at >= 1.0 for a, b in zip(calls, calls[1:], strict=False))
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="needs ORDERDESK_TEST_REDIS_URL")
+async def test_the_redis_pacer_shares_one_schedule_between_senders(
+    container: Container,
+) -> None:
+    one = pacer_for(container.settings)
+    other = RedisPacer(Redis.from_url(str(REDIS_URL)), one.prefix)  # type: ignore[attr-defined]
+    key = f"test-{uuid.uuid4().hex[:8]}"
+    try:
+        first = await one.reserve(key, 10.0, 100.0)
+        second = await other.reserve(key, 10.0, 100.0)
+        refused = await other.reserve(key, 10.0, 5.0)
+        await one.push_back(key, 60.0)
+        peek = await other.reserve(key, 10.0, -1.0)
+    finally:
+        await other.redis.aclose()
+    assert first == (True, 0.0)
+    assert second[0]
+    assert 9.0 < second[1] <= 10.0  # the second sender gets the next slot
+    assert not refused[0]  # too far off: not taken
+    assert peek[1] > 55.0  # a 429 pushed every sender back

@@ -325,6 +325,7 @@ class Sender:
         self.concurrency = self.settings.telegram_send_concurrency
         self._last_recover = 0.0
         self._blocked: set[int] = set()
+        self._chat_locks: dict[int, asyncio.Lock] = {}
 
     async def run(self, *, deadline: float | None = None, linger: float = 0.0) -> SendStats:
         """Send until nothing is due; wait up to `linger` s for retries coming due meanwhile."""
@@ -399,7 +400,10 @@ class Sender:
             try:
                 if row is None:
                     return
-                await self._deliver(row)
+                # Rows leave the queue in id order and the lock is fair: one chat's
+                # messages go out in the order they were owed.
+                async with self._chat_locks.setdefault(row.chat_id, asyncio.Lock()):
+                    await self._deliver(row)
             except Exception:  # noqa: BLE001 (one delivery's bug must not stop the sender)
                 log.exception("telegram.deliver_crashed", delivery=row.id if row else None)
             finally:
