@@ -31,6 +31,9 @@ from sqlalchemy import func, insert, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.factories import make_order_type  # noqa: E402
+from tests.telegram.standin import TOKEN, BotAPIStandIn  # noqa: E402
+
 from orderdesk.auth.models import User  # noqa: E402
 from orderdesk.container import Container  # noqa: E402
 from orderdesk.db import migrate  # noqa: E402
@@ -42,8 +45,6 @@ from orderdesk.settings import Settings  # noqa: E402
 from orderdesk.telegram.client import create_bot  # noqa: E402
 from orderdesk.telegram.models import TelegramChat, TelegramDelivery  # noqa: E402
 from orderdesk.telegram.sending import pacer_for, send_pending  # noqa: E402
-from tests.factories import make_order_type  # noqa: E402
-from tests.telegram.standin import TOKEN, BotAPIStandIn  # noqa: E402
 
 SECRET = "benchmark-secret-key-that-is-long-enough-123456"
 CHUNK = 1000
@@ -110,16 +111,11 @@ async def _world(container: Container, events: int, chats: int) -> None:
     await _chunks(container, Order, orders)
     async with container.read_sessions() as session:
         rows = (await session.execute(select(Order.id, Order.number, Order.customer_id))).all()
-    lines = []
-    for order_id, _, _ in rows:
-        lines += [
-            {"order_id": order_id, "position": 0, "name": "Роза красная", "sku": "", "measure_unit": "шт",
-             "quantity": Decimal(2), "unit_price": Decimal(150), "coefficient": Decimal(1),
-             "amount": Decimal(300)},
-            {"order_id": order_id, "position": 1, "name": "Доставка", "sku": "", "measure_unit": "шт",
-             "quantity": Decimal(1), "unit_price": Decimal(150), "coefficient": Decimal(1),
-             "amount": Decimal(150)},
-        ]  # fmt: skip
+    lines = [
+        _line(order_id, position, name, quantity)
+        for order_id, _, _ in rows
+        for position, (name, quantity) in enumerate((("Роза красная", 2), ("Доставка", 1)))
+    ]
     await _chunks(container, OrderLine, lines)
     for start in range(0, len(rows), CHUNK):
         async with container.write_sessions() as session:
@@ -134,6 +130,14 @@ async def _world(container: Container, events: int, chats: int) -> None:
                 ],
             )  # fmt: skip
             await session.commit()
+
+
+def _line(order_id: int, position: int, name: str, quantity: int) -> dict[str, Any]:
+    return {
+        "order_id": order_id, "position": position, "name": name, "sku": "",
+        "measure_unit": "шт", "quantity": Decimal(quantity), "unit_price": Decimal(150),
+        "coefficient": Decimal(1), "amount": Decimal(150 * quantity),
+    }  # fmt: skip
 
 
 async def _baseline(api: BotAPIStandIn, settings: Settings, messages: int, chats: int) -> float:
