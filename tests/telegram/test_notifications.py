@@ -275,3 +275,27 @@ async def test_chats_that_blocked_the_bot_get_nothing_new(
         )
     assert count == 0
     assert {d.chat_id for d in await deliveries(container)} == {UNIT_CHAT}
+
+
+async def test_a_deleted_order_strikes_its_staff_card_out_without_buttons(
+    container: Container, bot_api: BotAPIStandIn, make_user: Any
+) -> None:
+    settings = send_settings(container, bot_api)
+    world = await shop_world(container, make_user)
+    order = await _order(container, world)
+    await plan(container, settings)
+    await send(container, settings)
+
+    async with container.write_sessions() as session:
+        admin = Principal(user_id=None, role=Role.admin, unit_id=None, username="admin")
+        await orders.delete_order(
+            session=session, principal=admin, order_id=order["id"], expected_version=None
+        )
+        await session.commit()
+    await plan(container, settings)
+    await send(container, settings)
+
+    for chat_id in (STAFF_CHAT, UNIT_CHAT):
+        (edit,) = bot_api.calls_to("editMessageText", chat_id)
+        assert f"<s>Заказ №{order['number']}</s>" in edit.params["text"]
+        assert "reply_markup" not in edit.params

@@ -252,3 +252,20 @@ async def test_the_redis_pacer_shares_one_schedule_between_senders(
     assert 9.0 < second[1] <= 10.0  # the second sender gets the next slot
     assert not refused[0]  # too far off: not taken
     assert peek[1] > 55.0  # a 429 pushed every sender back
+
+
+async def test_a_dead_senders_claims_ask_for_a_sender_when_they_can_be_recovered(
+    container: Container, bot_api: BotAPIStandIn
+) -> None:
+    settings = send_settings(container, bot_api, telegram_send_claim_timeout_seconds=30)
+    await _owe(container, _row(49, "held"))
+    claimed_at = utcnow()
+    async with container.write_sessions() as session:
+        await claim(session, worker="dead", limit=10, now=claimed_at)
+        await session.commit()
+
+    stats = await send(container, settings, linger=0)
+
+    assert stats.sent == 0  # not yet: the claim might still be alive
+    assert stats.next_due is not None
+    assert abs((stats.next_due - claimed_at).total_seconds() - 30) < 1

@@ -315,13 +315,15 @@ def pending_user_message(payload: dict[str, Any], language: str) -> RenderedMess
 
 
 async def render_staff_order_message(
-    session: AsyncSession, *, order_id: int, language: str
+    session: AsyncSession, *, order_id: int, language: str, number: str | None = None
 ) -> RenderedMessage:
-    """The staff card of an order as it is now (what a press re-renders in place)."""
+    """The staff card of an order as it is now (what a press re-renders in place).
+
+    A deleted order renders as struck out (`number`: what to call it then)."""
     cards = await load_order_cards(session, [order_id])
     card = cards.get(order_id)
     if card is None:
-        return deleted_order_message(str(order_id), language)
+        return deleted_order_message(number or str(order_id), language)
     return staff_order_message(card, language)
 
 

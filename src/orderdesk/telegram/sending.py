@@ -277,14 +277,25 @@ async def recover(session: AsyncSession, settings: Settings, now: datetime) -> t
     return int(getattr(freed, "rowcount", 0) or 0), int(getattr(lost, "rowcount", 0) or 0)
 
 
-async def next_due(session: AsyncSession) -> datetime | None:
-    """When the earliest waiting delivery becomes due (None: nothing waits)."""
-    value = await session.scalar(
+async def next_due(session: AsyncSession, settings: Settings) -> datetime | None:
+    """When something next needs a sender: a waiting delivery comes due, or a dead sender's
+    claim (or unknown outcome) is old enough to recover (None: nothing left to do)."""
+    claim_wait = timedelta(seconds=settings.telegram_send_claim_timeout_seconds)
+    outcome_wait = timedelta(seconds=settings.telegram_send_outcome_timeout_seconds)
+    waiting = await session.scalar(
         select(func.min(func.coalesce(D.next_attempt_at, D.created_at))).where(
             D.status == "pending"
         )
     )
-    return value if isinstance(value, datetime) else None
+    claimed = await session.scalar(select(func.min(D.claimed_at)).where(D.status == "claimed"))
+    sending = await session.scalar(select(func.min(D.claimed_at)).where(D.status == "sending"))
+    candidates = [
+        waiting,
+        claimed + claim_wait if isinstance(claimed, datetime) else None,
+        sending + outcome_wait if isinstance(sending, datetime) else None,
+    ]
+    found = [moment for moment in candidates if isinstance(moment, datetime)]
+    return min(found) if found else None
 
 
 def _mine(row_id: int, worker: str, status: str) -> Any:
@@ -339,7 +350,7 @@ class Sender:
             await asyncio.gather(*workers, return_exceptions=True)
             await self._release_unsent()
         async with self.sessions() as session:
-            self.stats.next_due = await next_due(session)
+            self.stats.next_due = await next_due(session, self.settings)
         return self.stats
 
     async def _feed(
@@ -359,7 +370,7 @@ class Sender:
             if batch:
                 continue
             async with self.sessions() as session:
-                due = await next_due(session)
+                due = await next_due(session, self.settings)
             wait = (due - utcnow()).total_seconds() if due is not None else None
             if wait is None or wait > linger:
                 return
@@ -482,9 +493,10 @@ class Sender:
         if message.get("render") != "staff_order":
             return _Call("send", RenderedMessage.from_json(message))
         order_id, language = int(message["order_id"]), str(message.get("language") or "ru")
+        number = str(message.get("number") or order_id)
         if row.purpose == STAFF_ORDER:
             rendered = await render_staff_order_message(
-                session, order_id=order_id, language=language
+                session, order_id=order_id, language=language, number=number
             )
             return _Call("send", rendered)
         original = (
@@ -512,7 +524,9 @@ class Sender:
             if await self._settle(session, row, "claimed", "pending", next_attempt_at=later):
                 self.stats.deferred += 1
             return None
-        rendered = await render_staff_order_message(session, order_id=order_id, language=language)
+        rendered = await render_staff_order_message(
+            session, order_id=order_id, language=language, number=number
+        )
         return _Call("edit", rendered, edit_message_id=int(original.message_id))
 
     async def _call(self, row: Claimed, call: _Call) -> int | None:
