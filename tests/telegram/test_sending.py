@@ -219,17 +219,31 @@ async def test_a_send_whose_outcome_is_unknown_is_failed_not_sent_again(
     assert "outcome unknown" in (row.error or "")
 
 
-async def test_messages_to_one_private_chat_are_paced_a_second_apart(
+async def test_messages_to_one_chat_go_out_in_order_within_telegrams_per_chat_limit(
     container: Container, bot_api: BotAPIStandIn
 ) -> None:
     settings: Settings = send_settings(container, bot_api)
+    bot_api.enforce_limits = True  # 1 message/s per private chat, else 429
     await _owe(container, _row(48, "first"), _row(48, "second"), _row(48, "third"))
 
-    await send(container, settings)
+    stats = await send(container, settings)
 
-    calls = bot_api.calls_to("sendMessage", 48)
-    assert [c.params["text"] for c in calls] == ["first", "second", "third"]
-    assert all(b.at - a.at >= 1.0 for a, b in zip(calls, calls[1:], strict=False))
+    assert stats.sent == 3
+    assert bot_api.texts(48) == ["first", "second", "third"]
+
+
+async def test_the_pacer_hands_out_slots_an_interval_apart_and_defers_far_ones() -> None:
+    pacer = MemoryPacer()
+    waits = [(await pacer.reserve("chat:1", 1.0, 5.0))[1] for _ in range(3)]
+    far = await pacer.reserve("chat:1", 1.0, 2.5)
+    await pacer.push_back("global", 2.0)
+    paused = await pacer.reserve("global", 0.1, -1.0)
+    assert waits[0] == 0.0
+    assert 0.9 < waits[1] <= 1.0
+    assert 1.9 < waits[2] <= 2.0
+    assert not far[0]  # the 4th slot is ~3 s away: not taken
+    assert (await pacer.reserve("chat:1", 1.0, 5.0))[1] > 2.9  # ...and still free
+    assert 1.9 < paused[1] <= 2.0
 
 
 @pytest.mark.skipif(not REDIS_URL, reason="needs ORDERDESK_TEST_REDIS_URL")
