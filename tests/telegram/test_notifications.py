@@ -299,3 +299,8 @@ async def test_a_deleted_order_strikes_its_staff_card_out_without_buttons(
         (edit,) = bot_api.calls_to("editMessageText", chat_id)
         assert f"<s>Заказ №{order['number']}</s>" in edit.params["text"]
         assert "reply_markup" not in edit.params
+
+
+async def test_without_a_bot_token_the_relay_plans_nothing(container: Container) -> None:
+    assert not container.settings.telegram_enabled
+    assert container.relay.consumers == []

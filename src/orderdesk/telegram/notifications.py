@@ -203,7 +203,7 @@ def _order_body(card: OrderCard, language: str) -> list[str]:
     out: list[str] = []
     for name, quantity, unit, amount in card.lines:
         out.append(
-            f"• {html.escape(name)} × {_quantity(quantity)} {html.escape(unit)} = "
+            f"• {html.escape(name[:100])} × {_quantity(quantity)} {html.escape(unit)} = "
             f"{money(amount, card.currency)}"
         )
     if card.line_count > len(card.lines):
