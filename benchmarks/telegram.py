@@ -1,303 +1,31 @@
-"""Telegram benchmark. Part "webhook": updates/s and p99 of /telegram/webhook on one worker.
-
-orderdesk (1 uvicorn worker, PostgreSQL, `orderdesk demo --blueprint shop`) gets a stream of
-realistic updates POSTed to /telegram/webhook at a fixed concurrency, the loopback Bot API
-stand-in answering the bot's calls; in the same run aiogram's bare Dispatcher with an empty
-handler behind a minimal Starlette webhook is the baseline. Two streams:
-
-* browsing — catalog page callbacks (`l:a:0:<page>`): dedupe insert, user lookup, one catalog
-  query, answerCallbackQuery + editMessageText to the stand-in;
-* ordering — each simulated customer runs the checkout: item button, quantity message, delivery
-  choice, confirm (the last one creates the order through orders/service.py).
+"""Telegram benchmark: `--part webhook` (updates/s through /telegram/webhook vs bare aiogram) and
+`--part notifications` (events → deliveries → sends at Telegram's own rate, duplicates counted).
 
 Run:  .venv/bin/python benchmarks/telegram.py --part webhook [--updates 4000] [--concurrency 32]
+      .venv/bin/python benchmarks/telegram.py --part notifications [--events 10000]
+Without --part both run, each with its defaults. The other options go to the part.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import itertools
-import json
-import os
-import signal
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-BIN = Path(sys.executable).parent
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-DB = "orderdesk_tg_bench"
-SECRET_KEY = "benchmark-secret-key-that-is-long-enough-123456"
-WEBHOOK_SECRET = "w" * 40
-ORDERDESK_PORT, BASELINE_PORT = 18111, 18112
-USERS = 3000  # distinct customers: each stays far below the 30 updates/minute per-user limit
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks import telegram_notifications, telegram_webhook  # noqa: E402
 
-@dataclass
-class Result:
-    updates: int
-    seconds: float
-    p50_ms: float
-    p99_ms: float
-    errors: int
-
-    @property
-    def rate(self) -> float:
-        return self.updates / self.seconds if self.seconds else 0.0
-
-
-def sh(*args: str, env: dict[str, str] | None = None) -> str:
-    done = subprocess.run(args, capture_output=True, text=True, env=env)
-    if done.returncode:
-        raise RuntimeError(f"{' '.join(args[:3])} failed:\n{done.stdout}{done.stderr}")
-    return done.stdout
-
-
-def psql(sql: str, db: str = "postgres") -> str:
-    url = PG_ADMIN.rsplit("/", 1)[0] + "/" + db
-    return subprocess.run(
-        ["psql", url, "-qtA", "-c", sql], check=True, capture_output=True, text=True
-    ).stdout
-
-
-def prepare_database(env: dict[str, str]) -> None:
-    psql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-    psql(f'CREATE DATABASE "{DB}"')
-    started = time.perf_counter()
-    sh(str(BIN / "orderdesk"), "migrate", "upgrade", env=env)
-    print(sh(str(BIN / "orderdesk"), "demo", "--blueprint", "shop", env=env).strip())
-    print(f"database ready in {time.perf_counter() - started:.1f} s")
-
-
-def start(target: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    cmd = [str(BIN / "uvicorn"), target, "--factory", "--host", "127.0.0.1", "--port", str(port),
-           "--workers", "1", "--loop", "uvloop", "--http", "httptools", "--no-access-log",
-           "--log-level", "warning"]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/telegram/webhook", timeout=1)
-        except urllib.error.HTTPError:
-            return proc  # it answers (405 to GET)
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError(f"{target} did not start")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-
-
-def baseline_app() -> Any:
-    """aiogram's bare Dispatcher, one empty handler, behind a minimal Starlette webhook."""
-    from aiogram import Bot, Dispatcher
-    from aiogram.types import Update
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import Response
-    from starlette.routing import Route
-
-    bot = Bot(os.environ["ORDERDESK_TELEGRAM_BOT_TOKEN"])
-    dp = Dispatcher()
-
-    @dp.message()
-    @dp.callback_query()
-    async def empty(_event: Any) -> None:
-        return None
-
-    async def webhook(request: Request) -> Response:
-        if request.headers.get("x-telegram-bot-api-secret-token") != WEBHOOK_SECRET:
-            return Response(status_code=401)
-        update = Update.model_validate(json.loads(await request.body()), context={"bot": bot})
-        await dp.feed_update(bot, update)
-        return Response(b"{}", media_type="application/json")
-
-    return Starlette(routes=[Route("/telegram/webhook", webhook, methods=["POST"])])
-
-
-async def drive(
-    port: int,
-    streams: list[list[dict[str, Any]]],
-    concurrency: int,
-) -> Result:
-    """POST each stream's updates in order; `concurrency` streams at a time."""
-    import aiohttp
-
-    url = f"http://127.0.0.1:{port}/telegram/webhook"
-    headers = {
-        "X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET,
-        "Content-Type": "application/json",
-    }
-    latencies: list[float] = []
-    errors = 0
-    queue = list(reversed(streams))
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as http:
-
-        async def worker() -> None:
-            nonlocal errors
-            while queue:
-                for update in queue.pop():
-                    began = time.perf_counter()
-                    async with http.post(url, data=json.dumps(update), headers=headers) as answer:
-                        await answer.read()
-                        errors += answer.status != 200
-                    latencies.append(time.perf_counter() - began)
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        seconds = time.perf_counter() - started
-    latencies.sort()
-    return Result(
-        updates=len(latencies),
-        seconds=seconds,
-        p50_ms=latencies[len(latencies) // 2] * 1000 if latencies else 0.0,
-        p99_ms=latencies[int(len(latencies) * 0.99)] * 1000 if latencies else 0.0,
-        errors=errors,
-    )
-
-
-def browsing_streams(total: int, first_user: int) -> list[list[dict[str, Any]]]:
-    from tests.telegram import updates
-
-    streams = []
-    for n in range(total):
-        person = updates.user(first_user + n % USERS, f"U{n % USERS}")
-        streams.append([updates.callback(person, f"l:a:0:{n % 20}", message_id=7)])
-    return streams
-
-
-def ordering_streams(
-    customers: int, first_user: int, item_ids: list[int]
-) -> list[list[dict[str, Any]]]:
-    from tests.telegram import updates
-
-    streams = []
-    for n in range(customers):
-        person = updates.user(first_user + n, f"C{n}")
-        item = item_ids[n % len(item_ids)]
-        streams.append(
-            [
-                updates.callback(person, f"b:{item}", message_id=7),
-                updates.message(person, "2"),
-                updates.callback(person, "ba:1", message_id=8),  # delivery_type: pickup
-                updates.callback(person, "bc", message_id=9),
-            ]
-        )
-    return streams
-
-
-def warm_streams(users: range) -> list[list[dict[str, Any]]]:
-    """One /start per user, so the measured runs do not include first-contact sign-ups."""
-    from tests.telegram import updates
-
-    return [[updates.message(updates.user(uid, f"U{uid}"), "/start")] for uid in users]
-
-
-def in_stock_items() -> list[int]:
-    rows = psql(
-        "SELECT id FROM items WHERE status = 'active' AND (stock IS NULL OR stock > 500) "
-        "ORDER BY id LIMIT 50",
-        DB,
-    ).split()
-    return [int(r) for r in rows] or [int(psql("SELECT min(id) FROM items", DB))]
-
-
-async def webhook_part(args: argparse.Namespace) -> None:
-    from tests.telegram import updates
-    from tests.telegram.botkit import StandIn
-    from tests.telegram.standin import TOKEN
-
-    # update_ids must be new to the dedupe table also when the database is kept (--keep-db)
-    updates._ids = itertools.count(int(time.time() * 1000))  # type: ignore[attr-defined]
-    async with StandIn() as api:
-        env = {
-            **os.environ,
-            "ORDERDESK_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DB}",
-            "ORDERDESK_SECRET_KEYS": SECRET_KEY,
-            "ORDERDESK_LOG_LEVEL": "WARNING",
-            "ORDERDESK_DATABASE_POOL_SIZE": "40",
-            "ORDERDESK_DATABASE_MAX_OVERFLOW": "0",
-            "ORDERDESK_TELEGRAM_BOT_TOKEN": TOKEN,
-            "ORDERDESK_TELEGRAM_API_BASE": api.base_url,
-            "ORDERDESK_TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "ORDERDESK_TELEGRAM_ORDER_TYPE": "order",
-        }
-        env.pop("ORDERDESK_REDIS_URL", None)
-        if not args.keep_db:
-            prepare_database(env)
-        items = in_stock_items()
-        results: dict[str, tuple[Result, Result]] = {}
-        servers = {
-            "orderdesk": start("orderdesk.app:create_app", ORDERDESK_PORT, env),
-            "baseline": start("benchmarks.telegram:baseline_app", BASELINE_PORT, env),
-        }
-        try:
-            c = args.concurrency
-            customers = args.updates // 4
-            await drive(ORDERDESK_PORT, warm_streams(range(1_000_000, 1_000_000 + USERS)), c)
-            await drive(ORDERDESK_PORT, warm_streams(range(2_000_000, 2_000_000 + customers)), c)
-            for name, make in (
-                ("browsing", lambda: browsing_streams(args.updates, 1_000_000)),
-                ("ordering", lambda: ordering_streams(customers, 2_000_000, items)),
-            ):
-                ours = await drive(ORDERDESK_PORT, make(), c)
-                bare = await drive(BASELINE_PORT, make(), c)
-                results[name] = (ours, bare)
-                print(f"{name}: done", flush=True)
-            orders = psql("SELECT count(*) FROM orders WHERE channel = 'telegram'", DB).strip()
-            calls = len(api.calls)
-        finally:
-            for proc in servers.values():
-                stop(proc)
-    print_table(results, c, orders, calls)
-
-
-def print_table(
-    results: dict[str, tuple[Result, Result]], concurrency: int, orders: str, calls: int
-) -> None:
-    targets = {"browsing": 500, "ordering": 200}
-    print(f"\nwebhook: 1 uvicorn worker each, PostgreSQL, shop demo, concurrency {concurrency}")
-    print(f"{'stream':10} {'server':10} {'updates':>8} {'upd/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'errors':>6}  ratio / target")  # fmt: skip
-    for name, (ours, bare) in results.items():
-        for label, r in (("orderdesk", ours), ("bare", bare)):
-            extra = ""
-            if label == "orderdesk":
-                ratio = ours.rate / bare.rate if bare.rate else 0.0
-                verdict = "met" if ours.rate >= targets[name] else "NOT met"
-                extra = f"  {ratio:.2f}× bare; ≥ {targets[name]}/s {verdict}"
-            print(f"{name:10} {label:10} {r.updates:8d} {r.rate:8.0f} {r.p50_ms:8.1f} "
-                  f"{r.p99_ms:8.1f} {r.errors:6d}{extra}")  # fmt: skip
-    print(f"orders created through the bot: {orders}; Bot API calls answered: {calls}")
-
-
-PARTS: dict[str, Callable[[argparse.Namespace], Awaitable[None]]] = {"webhook": webhook_part}
+PARTS = {"webhook": telegram_webhook.main, "notifications": telegram_notifications.main}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--part", choices=sorted(PARTS), action="append")
-    parser.add_argument("--updates", type=int, default=4000, help="updates per browsing run")
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--keep-db", action="store_true", help="reuse the prepared database")
-    args = parser.parse_args()
+    args, rest = parser.parse_known_args()
     for part in args.part or sorted(PARTS):
-        asyncio.run(PARTS[part](args))
+        sys.argv = [f"benchmarks/telegram_{part}.py", "--part", part, *rest]
+        PARTS[part]()
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from orderdesk.jobs.queue import JobQueue
 from orderdesk.jobs.registry import load_modules
 from orderdesk.jobs.runner import JobRunner
 from orderdesk.realtime.bus import EventBus, build_bus, publish_live
-from orderdesk.realtime.relay import OutboxRelay
+from orderdesk.realtime.relay import InTransactionConsumer, OutboxRelay
 from orderdesk.settings import Settings
 
 
@@ -75,6 +75,7 @@ class Container:
             batch_size=settings.realtime_batch_size,
             poll_seconds=settings.realtime_poll_seconds,
             retention=timedelta(hours=settings.realtime_retention_hours),
+            consumers=_relay_consumers(settings),
         )
         return cls(
             settings=settings,
@@ -109,3 +110,12 @@ class Container:
             await writer.dispose()
         await self.engine.dispose()
         await self.backends.close()
+
+
+def _relay_consumers(settings: Settings) -> list[InTransactionConsumer]:
+    """Consumers that must see every event exactly once: Telegram deliveries (ADR 0017)."""
+    if not settings.telegram_enabled:
+        return []
+    from orderdesk.telegram.notifications import TelegramPlanner
+
+    return [TelegramPlanner(settings)]

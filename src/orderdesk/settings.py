@@ -148,6 +148,23 @@ class Settings(BaseSettings):
     telegram_login_max_age_seconds: int = Field(86_400, ge=60, le=30 * 86_400)
     # Login Widget sign-ins by unknown Telegram accounts create customers (else 401 not linked).
     telegram_widget_creates_users: bool = False
+    # Sending (telegram/sending.py): concurrent requests per sender, retries, recovery.
+    telegram_send_concurrency: int = Field(8, ge=1, le=100)
+    telegram_send_max_attempts: int = Field(8, ge=1, le=100)
+    telegram_send_retry_base_seconds: float = Field(2.0, gt=0, le=600)
+    telegram_send_retry_max_seconds: float = Field(600.0, gt=0, le=86_400)
+    # A row claimed by a sender that stopped goes back to the queue after this long; one left
+    # "sending" (the request's outcome unknown) is failed, never resent: at most once.
+    telegram_send_claim_timeout_seconds: float = Field(60.0, gt=0, le=3600)
+    telegram_send_outcome_timeout_seconds: float = Field(300.0, gt=0, le=86_400)
+    # One send job works this long, then hands over to a fresh job (job timeouts stay short).
+    telegram_send_job_seconds: float = Field(240.0, gt=0, le=3000)
+    telegram_staff_language: Literal["ru", "en"] = "ru"  # staff chats not registered otherwise
+    # Reports to the staff chats (telegram/reports.py); cron in telegram_report_timezone,
+    # empty turns a report off.
+    telegram_report_daily_cron: str = ""
+    telegram_report_weekly_cron: str = "0 9 * * 1"
+    telegram_report_timezone: str = "Europe/Moscow"
     login_link_ttl_seconds: int = Field(900, ge=60, le=86_400)
     # Absolute base URL users reach this service at (Mini App and one-time login links).
     public_url: str = "http://127.0.0.1:8000"

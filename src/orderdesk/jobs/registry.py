@@ -35,6 +35,7 @@ BUILTIN_MODULES = (
     "orderdesk.jobs.builtin",
     "orderdesk.ops.retention",
     "orderdesk.reconciliation.jobs",
+    "orderdesk.telegram.tasks",
     "orderdesk.transfer.export.jobs",
     "orderdesk.transfer.importing.jobs",
 )

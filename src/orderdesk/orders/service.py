@@ -586,6 +586,7 @@ async def transition(
         principal,
         status=to,
         version=order.version + 1,  # what the compare-and-set wrote
+        comment=comment[:500],  # the customer's notification quotes it (e.g. a rejection)
         **{"from": from_status, "to": to},
     )
     await repo.add_event(

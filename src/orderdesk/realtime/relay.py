@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
 import structlog
@@ -23,10 +23,14 @@ from orderdesk.realtime import outbox
 from orderdesk.realtime import repository as repo
 from orderdesk.realtime.bus import EventBus
 from orderdesk.realtime.events import Event
+from orderdesk.realtime.models import OutboxEvent
 
 log = structlog.get_logger("orderdesk.realtime")
 LOCK_BUSY = -1
 PURGE_CHUNK = 5_000
+# Runs inside the relay's transaction before a batch is marked published: whatever it writes
+# commits with that mark, so each event is consumed exactly once (Telegram deliveries, ADR 0017).
+InTransactionConsumer = Callable[[AsyncSession, Sequence[OutboxEvent]], Awaitable[None]]
 
 
 class OutboxRelay:
@@ -42,8 +46,10 @@ class OutboxRelay:
         poll_seconds: float = 0.5,
         retention: timedelta = timedelta(hours=24),
         purge_every_seconds: float = 300.0,
+        consumers: Sequence[InTransactionConsumer] = (),
     ) -> None:
         self.read_sessions, self.write_sessions, self.bus = read_sessions, write_sessions, bus
+        self.consumers = list(consumers)
         self.batch_size, self.poll_seconds = batch_size, poll_seconds
         self.retention, self.purge_every_seconds = retention, purge_every_seconds
         self._wake = asyncio.Event()
@@ -65,6 +71,8 @@ class OutboxRelay:
                 return LOCK_BUSY
             rows = await repo.unpublished(session, self.batch_size)
             if rows:
+                for consume in self.consumers:
+                    await consume(session, rows)
                 await self.bus.publish([Event.from_row(row) for row in rows])
                 await repo.mark_published(session, [row.id for row in rows], utcnow())
             return len(rows)

@@ -13,6 +13,7 @@ from orderdesk.audit import service as audit
 from orderdesk.auth.models import User
 from orderdesk.auth.users import snapshot, user_search_text
 from orderdesk.core.permissions import Role
+from orderdesk.realtime.outbox import record_event
 
 LOCALES = ("ru", "en")
 
@@ -92,5 +93,20 @@ async def user_for_telegram(
         entity_id=user.id,
         after=snapshot(user),
         detail="telegram",
+    )
+    # Staff chats hear about users waiting for approval (telegram/notifications.py).
+    record_event(
+        session,
+        type="user.created",
+        aggregate_type="user",
+        aggregate_id=user.id,
+        payload={
+            "id": user.id,
+            "status": user.status,
+            "role": user.role,
+            "display_name": user.display_name,
+            "username": identity.username,
+            "telegram_id": identity.id,
+        },
     )
     return user, True

@@ -47,9 +47,9 @@ class TelegramDelivery(IdMixin, Base):
     purpose: Mapped[str] = mapped_column(String(48))  # e.g. "staff.new_order", "customer.status"
     aggregate_type: Mapped[str] = mapped_column(String(32), default="")
     aggregate_id: Mapped[str] = mapped_column(String(64), default="")
-    status: Mapped[str] = mapped_column(
-        String(16), default="pending"
-    )  # pending|sent|failed|dropped
+    # pending → claimed (a sender took it) → sending (the request is under way) → sent;
+    # or failed / dropped. See telegram/sending.py and ADR 0017.
+    status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     message: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # what to send
     message_id: Mapped[int | None] = mapped_column(BigInteger)  # Telegram's, to edit in place
@@ -57,6 +57,9 @@ class TelegramDelivery(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The sender holding the row (claimed / sending) and since when: a compare-and-set key.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class TelegramUpdate(Base):

@@ -17,9 +17,9 @@ from orderdesk.core.permissions import Principal
 from orderdesk.orders import repository as orders_repo
 from orderdesk.orders.workflow import status_label
 from orderdesk.telegram.bot import catalog, people, queries
-from orderdesk.telegram.bot.chats_fallback import remember_chat
 from orderdesk.telegram.bot.keyboards import main_menu
 from orderdesk.telegram.bot.render import button, customer_order_message, esc, money
+from orderdesk.telegram.chats import remember_chat
 
 router = Router(name="customer")
 router.message.filter(F.chat.type == "private")
@@ -37,7 +37,12 @@ async def start(
     user_created: bool,
 ) -> None:
     await remember_chat(
-        session, chat_id=message.chat.id, user_id=user.id, title=user.display_name, language=locale
+        session,
+        chat_id=message.chat.id,
+        kind="private",
+        user_id=user.id,
+        title=user.display_name,
+        language=locale,
     )
     greeting = "bot.welcome" if user_created else "bot.welcome_back"
     menu = main_menu(locale, ask_phone=not user.phone)
@@ -80,7 +85,12 @@ async def shared_contact(message: Message, session: AsyncSession, user: User, lo
         return
     phone = await people.save_phone(session, user=user, phone=contact.phone_number)
     await remember_chat(
-        session, chat_id=message.chat.id, user_id=user.id, title=user.display_name, language=locale
+        session,
+        chat_id=message.chat.id,
+        kind="private",
+        user_id=user.id,
+        title=user.display_name,
+        language=locale,
     )
     await message.answer(
         t("bot.phone.saved", locale, phone=esc(phone)),
