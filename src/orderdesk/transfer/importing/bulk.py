@@ -11,7 +11,8 @@ import itertools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select, text
+from sqlalchemy import ColumnElement, Table, any_, bindparam, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -111,14 +112,29 @@ async def allocate_ids(session: AsyncSession, table: Table, count: int) -> list[
         return []
     conn = await session.connection()
     if conn.dialect.name == "postgresql":
-        stmt = text(
-            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
+        # The sequence is looked up once, not per id; plain ints need no SQLAlchemy row handling.
+        driver = await _driver(conn)
+        rows = await driver.fetch(
+            "SELECT nextval(q.s) FROM (SELECT pg_get_serial_sequence($1, 'id')::regclass AS s) q,"
+            " generate_series(1, $2)",
+            table.name,
+            count,
         )
-        result = await conn.execute(stmt, {"table": table.name, "n": count})
-        return [int(row[0]) for row in result]
+        return [row[0] for row in rows]
     # SQLite: the job's transaction holds the database's only write lock, so max(id) is ours.
     top = await conn.scalar(text(f"SELECT COALESCE(MAX(id), 0) FROM {_quote(conn, table.name)}"))  # noqa: S608
     return list(range(int(top or 0) + 1, int(top or 0) + 1 + count))
+
+
+def one_of(column: ColumnElement[Any], dialect: str, name: str) -> ColumnElement[bool]:
+    """`column IN (:name…)`; on PostgreSQL `= ANY(:name)` with one array parameter.
+
+    An expanding IN of thousands of keys costs SQLAlchemy more (one bind per key, compiled
+    per execution) than the query costs the database.
+    """
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 async def fetch_by_keys(
@@ -136,11 +152,11 @@ async def fetch_by_keys(
     conn = await session.connection()
     cols = [table.c[name] for name in dict.fromkeys(["id", key, *columns])]
     found: dict[Any, dict[str, Any]] = {}
-    # Both drivers cap bound parameters per statement (SQLite 32766, asyncpg 32767).
-    step = 10_000 if conn.dialect.name == "postgresql" else 5_000
+    # PostgreSQL takes the keys as one array parameter; SQLite caps bound parameters (32766).
+    step = len(keys) if conn.dialect.name == "postgresql" else 5_000
     for start in range(0, len(keys), step):
         part = list(keys[start : start + step])
-        stmt = select(*cols).where(table.c[key].in_(bindparam("keys", expanding=True)), *where)
+        stmt = select(*cols).where(one_of(table.c[key], conn.dialect.name, "keys"), *where)
         if lock and conn.dialect.name == "postgresql":
             stmt = stmt.with_for_update()
         for row in (await conn.execute(stmt, {"keys": part})).mappings():

@@ -34,7 +34,7 @@ from orderdesk.transfer.importing.plan import Plan, make_plan, require_complete
 from orderdesk.transfer.importing.reading import local_copy, open_table
 from orderdesk.transfer.importing.report import RejectionLog
 from orderdesk.transfer.importing.schemas import ImportOptions
-from orderdesk.transfer.importing.targets.base import ParsedRow
+from orderdesk.transfer.importing.targets.base import ParsedRow, Rejection
 
 CHUNK_ROWS = 10_000
 # COPY on the raw asyncpg connection raises the driver's own error, not SQLAlchemy's.
@@ -66,8 +66,27 @@ class Tally:
         }
 
 
-def _take(rows: Iterator[tuple[int, Row]], size: int) -> list[tuple[int, Row]]:
-    return list(itertools.islice(rows, size))
+@dataclass(slots=True)
+class _Chunk:
+    size: int
+    parsed: list[ParsedRow]
+    rejected: list[Rejection]
+
+
+def _read_chunk(plan: Plan, rows: Iterator[tuple[int, Row]], size: int) -> _Chunk:
+    """Take and convert up to `size` rows: file reading and cell parsing, no database."""
+    parsed: list[ParsedRow] = []
+    rejected: list[Rejection] = []
+    read = plan.reader.read
+    count = 0
+    for number, row in itertools.islice(rows, size):
+        count += 1
+        got = read(number, row)
+        if isinstance(got, list):
+            rejected.extend(got)
+        else:
+            parsed.append(got)
+    return _Chunk(count, parsed, rejected)
 
 
 def _split_tail(plan: Plan, parsed: list[ParsedRow]) -> tuple[list[ParsedRow], list[ParsedRow]]:
@@ -100,17 +119,14 @@ async def stream(
     """Convert, check and (unless told not to) write the rows chunk by chunk."""
     tally, carry = Tally(), list[ParsedRow]()
     atomic = not plan.options.partial
-    while batch := await asyncio.to_thread(_take, rows, chunk):
-        parsed = carry
-        for number, row in batch:
-            read = plan.reader.read(number, row)
-            if isinstance(read, list):
-                tally.log.add(read)
-            else:
-                parsed.append(read)
-        parsed, carry = _split_tail(plan, parsed)
+    # Reading and converting run in a worker thread, so the event loop stays free meanwhile.
+    # Not read ahead while the previous chunk is written: measured on 2 busy cores, the GIL
+    # hand-overs on every database round trip cost more than the overlap gained.
+    while (batch := await asyncio.to_thread(_read_chunk, plan, rows, chunk)).size:
+        tally.log.add(batch.rejected)
+        parsed, carry = _split_tail(plan, carry + batch.parsed)
         await _process(plan, tally, parsed, write and not (atomic and tally.log.count))
-        tally.rows += len(batch)
+        tally.rows += batch.size
         await progress(tally.rows, tally.counts())
         for hook in CHUNK_HOOKS:
             await hook(tally.rows)

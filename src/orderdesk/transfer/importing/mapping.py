@@ -167,6 +167,28 @@ def _enum(choices: dict[str, str]) -> Converter:
     return convert
 
 
+def _memoised(convert: Converter, size: int = 4096) -> Converter:
+    """Remember the results for recent cell texts: dates, quantities, prices and statuses repeat.
+
+    Only results are kept (all immutable), never errors, so every bad cell is still reported.
+    """
+    cache: dict[str, Any] = {}
+
+    def cached(value: Cell) -> Any:
+        if type(value) is not str:
+            return convert(value)
+        found = cache.get(value, cache)
+        if found is not cache:
+            return found
+        result = convert(value)
+        if len(cache) >= size:
+            cache.clear()
+        cache[value] = result
+        return result
+
+    return cached
+
+
 def converter_for(spec: FieldSpec) -> Converter:
     """The converter of a field, built once per import."""
     kinds: dict[str, Converter] = {
@@ -177,8 +199,9 @@ def converter_for(spec: FieldSpec) -> Converter:
         "boolean": _boolean,
     }
     if spec.kind == "enum":
-        return _enum(spec.choices or {})
-    return kinds.get(spec.kind) or _text(spec.max_length)
+        return _memoised(_enum(spec.choices or {}))
+    found = kinds.get(spec.kind)
+    return _text(spec.max_length) if found is None else _memoised(found)
 
 
 class RowReader:
