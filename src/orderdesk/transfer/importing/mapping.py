@@ -97,7 +97,9 @@ def _text(limit: int | None) -> Converter:
     cap = min(limit or MAX_TEXT, MAX_TEXT)
 
     def convert(value: Cell) -> Any:
-        if isinstance(value, float) and value.is_integer():
+        if type(value) is str:  # the common case first: CSV cells are all text
+            text = value.strip()
+        elif isinstance(value, float) and value.is_integer():
             text = str(int(value))  # Excel stores codes such as SKU 1001 as 1001.0
         elif isinstance(value, datetime | date | time):
             text = value.isoformat()
