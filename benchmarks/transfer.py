@@ -345,7 +345,7 @@ def xlsxwriter_write(args: dict[str, Any]) -> dict[str, Any]:
             else:
                 sheet.write_string(r, c, value)
     book.close()
-    return {"seconds": time.perf_counter() - started, "rows": total}
+    return {"seconds": time.perf_counter() - started, "rows": total, "columns": width}
 
 
 CHILD = {
@@ -544,6 +544,9 @@ def print_table(results: dict[str, Result], rows: int, xlsx_rows: int, skipped: 
                 f"{name:<20}{result.rows:>9}{result.seconds:>8.2f}{result.rate:>9.0f}"
                 f"{result.rss_mb:>8.0f}  (baseline)"
             )
+    if "xlsxwriter" in results:
+        bare = results["xlsxwriter"]
+        print(f"xlsxwriter baseline: {bare.rows} rows × {bare.extra['columns']} cells, as exported")  # noqa: T201
     for line in skipped:
         print(line)  # noqa: T201
 
