@@ -18,6 +18,7 @@ _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _TRUE = frozenset({"1", "да", "yes", "y", "true", "истина", "+", "д", "on", "вкл"})
 _FALSE = frozenset({"0", "нет", "no", "n", "false", "ложь", "-", "н", "off", "выкл"})
 MAX_TEXT = 10_000
+MEMOISED_KINDS = frozenset({"decimal", "integer", "date", "datetime", "boolean"})
 
 
 class ConvertError(ValueError):
@@ -203,7 +204,10 @@ def converter_for(spec: FieldSpec) -> Converter:
     if spec.kind == "enum":
         return _memoised(_enum(spec.choices or {}))
     found = kinds.get(spec.kind)
-    return _text(spec.max_length) if found is None else _memoised(found)
+    if found is None:
+        return _text(spec.max_length)
+    # Only kinds whose results are immutable may be shared between rows.
+    return _memoised(found) if spec.kind in MEMOISED_KINDS else found
 
 
 class RowReader:
