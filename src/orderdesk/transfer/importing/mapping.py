@@ -25,6 +25,7 @@ ESCAPED_FORMATS = frozenset({"csv", "tsv"})
 # Export columns an import derives or ignores (they still mark a file as an export).
 DERIVED_KEYS: tuple[str, ...] = ("type", "customer_name", "updated_at", "subtotal", "vat_amount")
 DERIVED_KEYS += ("total", "currency")
+MEMOISED_KINDS = frozenset({"decimal", "integer", "date", "datetime", "boolean"})
 
 
 class ConvertError(ValueError):
@@ -136,7 +137,9 @@ def _text(limit: int | None, strip: bool = True) -> Converter:
     cap = min(limit or MAX_TEXT, MAX_TEXT)
 
     def convert(value: Cell) -> Any:
-        if isinstance(value, float) and value.is_integer():
+        if type(value) is str:  # the common case first: CSV cells are all text
+            text = value.strip() if strip else value
+        elif isinstance(value, float) and value.is_integer():
             text = str(int(value))  # Excel stores codes such as SKU 1001 as 1001.0
         elif isinstance(value, datetime | date | time):
             text = value.isoformat()
@@ -217,6 +220,28 @@ def _enum(choices: dict[str, str]) -> Converter:
     return convert
 
 
+def _memoised(convert: Converter, size: int = 4096) -> Converter:
+    """Remember the results for recent cell texts: dates, quantities, prices and statuses repeat.
+
+    Only results are kept (all immutable), never errors, so every bad cell is still reported.
+    """
+    cache: dict[str, Any] = {}
+
+    def cached(value: Cell) -> Any:
+        if type(value) is not str:
+            return convert(value)
+        found = cache.get(value, cache)
+        if found is not cache:
+            return found
+        result = convert(value)
+        if len(cache) >= size:
+            cache.clear()
+        cache[value] = result
+        return result
+
+    return cached
+
+
 def converter_for(spec: FieldSpec) -> Converter:
     """The converter of a field, built once per import."""
     kinds: dict[str, Converter] = {
@@ -227,10 +252,14 @@ def converter_for(spec: FieldSpec) -> Converter:
         "boolean": _boolean,
     }
     if spec.kind == "enum":
-        return _enum(spec.choices or {})
+        return _memoised(_enum(spec.choices or {}))
     if spec.kind == "list":
         return _list
-    return kinds.get(spec.kind) or _text(spec.max_length, spec.strip)
+    found = kinds.get(spec.kind)
+    if found is None:
+        return _text(spec.max_length, spec.strip)
+    # Only kinds whose results are immutable may be shared between rows.
+    return _memoised(found) if spec.kind in MEMOISED_KINDS else found
 
 
 class RowReader:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +17,7 @@ from orderdesk.core.pagination import Page, PageRequest, finish_page, paginate_s
 from orderdesk.core.permissions import Principal
 from orderdesk.db.query import fetch_all, fetch_one
 from orderdesk.orders.models import OrderCounter, OrderLine
+from orderdesk.transfer.importing import bulk
 from orderdesk.transfer.importing.models import Import, ImportProfile
 
 IMPORT_COLUMNS = (
@@ -119,7 +120,8 @@ async def items_by_sku(session: AsyncSession, skus: Sequence[str]) -> dict[str, 
     if not skus:
         return {}
     cols = (Item.id, Item.sku, Item.name, Item.price, Item.measure_unit, Item.status, Item.currency)
-    stmt = select(*cols).where(Item.sku.in_(bindparam("skus", expanding=True)))
+    dialect = session.get_bind().dialect.name
+    stmt = select(*cols).where(bulk.one_of(Item.__table__.c.sku, dialect, "skus"))
     rows = await session.execute(stmt, {"skus": list(skus)})
     return {row.sku: dict(row._mapping) for row in rows}
 
@@ -152,9 +154,10 @@ async def lines_of(
         OrderLine.quantity,
         OrderLine.unit_price,
     )
+    dialect = session.get_bind().dialect.name
     stmt = (
         select(*cols)
-        .where(OrderLine.order_id.in_(bindparam("ids", expanding=True)))
+        .where(bulk.one_of(OrderLine.__table__.c.order_id, dialect, "ids"))
         .order_by(OrderLine.order_id, OrderLine.position, OrderLine.id)
     )
     found: dict[int, list[dict[str, Any]]] = {}
@@ -165,7 +168,8 @@ async def lines_of(
 
 async def delete_lines_of(session: AsyncSession, order_ids: Sequence[int]) -> None:
     if order_ids:
-        stmt = delete(OrderLine).where(OrderLine.order_id.in_(bindparam("ids", expanding=True)))
+        dialect = session.get_bind().dialect.name
+        stmt = delete(OrderLine).where(bulk.one_of(OrderLine.__table__.c.order_id, dialect, "ids"))
         await session.execute(stmt, {"ids": list(order_ids)})
 
 

@@ -226,7 +226,7 @@ def build_line(
 
 
 def has_line(row: ParsedRow) -> bool:
-    return any(name in row.values for name in LINE_NAMES)
+    return not LINE_NAMES.isdisjoint(row.values)
 
 
 def totals_of(order_type: Any, lines: list[dict[str, Any]]) -> tuple[Decimal, Decimal, Decimal]:
