@@ -16,7 +16,7 @@ from orderdesk.files.models import Attachment
 from orderdesk.jobs.models import Job
 from orderdesk.ops.retention import purge
 from orderdesk.scheduler.tasks import periodic_tasks
-from orderdesk.telegram.models import TelegramUpdate
+from orderdesk.telegram.models import TelegramDelivery, TelegramUpdate
 from orderdesk.transfer.importing.models import Import
 from tests.conftest import UserFactory
 from tests.factories import make_item, make_item_type
@@ -197,3 +197,36 @@ async def test_attachments_of_a_deleted_item_go_and_those_of_a_live_item_stay(
     async with container.read_sessions() as session:
         owners = (await session.scalars(select(Attachment.owner_id))).all()
     assert list(owners) == [kept["id"]]
+
+
+async def test_finished_telegram_deliveries_go_after_the_jobs_retention_pending_ones_stay(
+    container: Container,
+) -> None:
+    old = utcnow() - 100 * DAY
+    async with container.write_sessions() as session, session.begin():
+        await session.execute(
+            insert(TelegramDelivery),
+            [
+                {
+                    "event_id": f"e{n}",
+                    "chat_id": 1,
+                    "purpose": "customer.status",
+                    "status": status,
+                    "created_at": created,
+                    "message": {},
+                    "attempts": 0,
+                    "aggregate_type": "order",
+                    "aggregate_id": "1",
+                }  # fmt: skip
+                for n, (status, created) in enumerate(
+                    [("sent", old), ("dropped", old), ("pending", old), ("sent", utcnow())]
+                )
+            ],
+        )
+
+    done = await _run(container)
+
+    async with container.read_sessions() as session:
+        left = (await session.execute(select(TelegramDelivery.event_id))).scalars().all()
+    assert done.telegram_deliveries == 2
+    assert sorted(left) == ["e2", "e3"]

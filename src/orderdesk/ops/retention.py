@@ -1,10 +1,10 @@
 """Retention: what orderdesk keeps, and for how long (the `cleanup.retention` daily job).
 
-Without it the file storage and three tables only grow: export files and import uploads and
-reports stay forever, finished job rows pile up, attachments outlive the item or order they
-belonged to, spent login links and seen Telegram update ids are never needed again. Each run
-removes a bounded batch of each, so a long backlog is worked off over several runs instead of
-one transaction that holds locks for minutes.
+Without it the file storage and several tables only grow: export files and import uploads
+and reports stay forever, finished job rows pile up, attachments outlive the item or order
+they belonged to; spent login links, seen Telegram update ids and finished Telegram deliveries
+are never needed again. Each run removes a bounded batch of each, so a long backlog is worked
+off over several runs instead of one transaction that holds locks for minutes.
 
 Files go first, rows after: if the transaction then fails, a row may point at a file that is
 gone, which the downloads already answer as "the file is no longer available" (404).
@@ -29,7 +29,7 @@ from orderdesk.jobs.models import FINISHED_STATUSES, Job
 from orderdesk.jobs.registry import job_kind
 from orderdesk.orders.models import Order
 from orderdesk.settings import Settings
-from orderdesk.telegram.models import TelegramUpdate
+from orderdesk.telegram.models import TelegramDelivery, TelegramUpdate
 from orderdesk.transfer.importing.models import Import
 
 KIND = "cleanup.retention"
@@ -38,6 +38,9 @@ EXPORT_KIND = "export.file"
 # Telegram redelivers an unacknowledged update for at most a day; two days of ids suffice.
 TELEGRAM_UPDATE_DAYS = 2
 LOGIN_LINK_GRACE = timedelta(days=1)  # spent/expired links stay a day for the audit trail
+# Deliveries that will never be sent again; the staff cards' message ids go with them (their
+# orders are long settled by then).
+FINISHED_DELIVERIES = ("sent", "failed", "dropped")
 IMPORTS = cast(Table, Import.__table__)
 JOBS = cast(Table, Job.__table__)
 ATTACHMENTS = cast(Table, Attachment.__table__)
@@ -51,6 +54,7 @@ class Purged:
     jobs: int = 0
     login_links: int = 0
     telegram_updates: int = 0
+    telegram_deliveries: int = 0
 
 
 async def purge(
@@ -78,6 +82,13 @@ async def purge(
         session,
         TelegramUpdate.__table__,
         TelegramUpdate.received_at < now - timedelta(days=TELEGRAM_UPDATE_DAYS),
+        batch,
+    )
+    done.telegram_deliveries = await _delete_where(
+        session,
+        TelegramDelivery.__table__,
+        TelegramDelivery.status.in_(FINISHED_DELIVERIES)
+        & (TelegramDelivery.created_at < jobs_before),
         batch,
     )
     return done
