@@ -10,7 +10,7 @@ SQLite file, then measures, each in a fresh child process (so the peak RSS is it
   PostgreSQL; `orderdesk export` (`transfer.export.cli._run`) to CSV, JSON and XLSX.
 - baselines on the same rows: `csv.reader`, asyncpg `COPY` into an equivalent flat table,
   stage `COPY` + `INSERT … ON CONFLICT` merge, sqlite3 `executemany`, python-calamine read,
-  xlsxwriter (constant memory) write, pandas `read_csv` + `to_sql` (if pandas is installed).
+  xlsxwriter (constant memory) write, pandas `read_csv` + `to_sql` (if pandas and psycopg are installed).
   The COPY / merge / executemany figures time the database calls only (records are built
   from the file between the timed calls), like the reference figures in DESIGN §5.
 
@@ -578,8 +578,10 @@ def plan_cases(
 
 
 def _have_pandas() -> bool:
+    """pandas and the psycopg driver its `to_sql` baseline writes through."""
     try:
         import pandas  # noqa: F401
+        import psycopg  # noqa: F401
     except ImportError:
         return False
     return True
@@ -617,7 +619,7 @@ def main() -> None:
             if only and case not in only:
                 continue
             if fn == "pandas" and not _have_pandas():
-                skipped.append("pandas not installed: the pandas read_csv + to_sql row is skipped")
+                skipped.append("pandas or psycopg not installed: the pandas read_csv + to_sql row is skipped")
                 continue
             results[case] = run_child(case, fn, **params)
         if "od-export-xlsx" in results and (not only or "xlsxwriter" in only or not only):
