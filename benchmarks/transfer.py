@@ -10,7 +10,8 @@ SQLite file, then measures, each in a fresh child process (so the peak RSS is it
   PostgreSQL; `orderdesk export` (`transfer.export.cli._run`) to CSV, JSON and XLSX.
 - baselines on the same rows: `csv.reader`, asyncpg `COPY` into an equivalent flat table,
   stage `COPY` + `INSERT … ON CONFLICT` merge, sqlite3 `executemany`, python-calamine read,
-  xlsxwriter (constant memory) write, pandas `read_csv` + `to_sql` (if pandas and psycopg are installed).
+  xlsxwriter (constant memory) write, pandas `read_csv` + `to_sql` (if pandas and psycopg
+  are installed).
   The COPY / merge / executemany figures time the database calls only (records are built
   from the file between the timed calls), like the reference figures in DESIGN §5.
 
@@ -619,7 +620,9 @@ def main() -> None:
             if only and case not in only:
                 continue
             if fn == "pandas" and not _have_pandas():
-                skipped.append("pandas or psycopg not installed: the pandas read_csv + to_sql row is skipped")
+                skipped.append(
+                    "pandas or psycopg not installed: the pandas read_csv + to_sql row is skipped"
+                )
                 continue
             results[case] = run_child(case, fn, **params)
         if "od-export-xlsx" in results and (not only or "xlsxwriter" in only or not only):
