@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orderdesk.core.errors import AppError
 from orderdesk.core.permissions import Principal, Role
+from orderdesk.settings import Settings
 
 ProgressSink = Callable[[int, "Progress"], Awaitable[None]]
 
@@ -87,3 +88,10 @@ def job_principal(actor_id: int | None, role: str | None, unit_id: int | None) -
     if actor_id is None or role is None:
         return Principal.system()
     return Principal(user_id=actor_id, role=Role(role), unit_id=unit_id, username="")
+
+
+def settings_of(session: AsyncSession) -> Settings:
+    """The settings of the job queue a job's session belongs to (defaults outside a queue)."""
+    queue = session.info.get("job_queue")
+    settings = getattr(queue, "settings", None)
+    return settings if isinstance(settings, Settings) else Settings()

@@ -24,11 +24,10 @@ from orderdesk.catalog.models import Item
 from orderdesk.db.types import utcnow
 from orderdesk.files.models import Attachment
 from orderdesk.files.storage import Storage, build_storage
-from orderdesk.jobs.context import JobContext
+from orderdesk.jobs.context import JobContext, settings_of
 from orderdesk.jobs.models import FINISHED_STATUSES, Job
 from orderdesk.jobs.registry import job_kind
 from orderdesk.orders.models import Order
-from orderdesk.settings import Settings
 from orderdesk.telegram.models import TelegramDelivery, TelegramUpdate
 from orderdesk.transfer.importing.models import Import
 
@@ -191,16 +190,10 @@ async def _delete_where(session: AsyncSession, table: Any, condition: Any, batch
     return len(ids)
 
 
-def _settings(ctx: JobContext) -> Settings:
-    queue = ctx.session.info.get("job_queue")
-    settings = getattr(queue, "settings", None)
-    return settings if isinstance(settings, Settings) else Settings()
-
-
 @job_kind(KIND, timeout_seconds=1800, max_attempts=3)
 async def cleanup_retention(ctx: JobContext) -> dict[str, Any]:
     """One batch of retention clean-up; days come from the job parameters or the settings."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx.session)
     files_days = int(ctx.params.get("files_days", settings.retention_files_days))
     jobs_days = int(ctx.params.get("jobs_days", settings.retention_jobs_days))
     done = await purge(

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orderdesk.db.engine import create_engine
 from orderdesk.files.storage import CHUNK_SIZE, build_storage
-from orderdesk.jobs.context import JobContext
+from orderdesk.jobs.context import JobContext, settings_of
 from orderdesk.jobs.registry import job_kind
 from orderdesk.settings import Settings
 from orderdesk.transfer.export import service
@@ -28,12 +28,6 @@ def download_url(job_id: int) -> str:
 def storage_key(job_id: int, extension: str) -> str:
     """One key per job: a retried attempt replaces its file instead of leaving another."""
     return f"exports/job-{job_id}.{extension}"
-
-
-def _settings(ctx: JobContext) -> Settings:
-    queue = ctx.session.info.get("job_queue")
-    settings = getattr(queue, "settings", None)
-    return settings if isinstance(settings, Settings) else Settings()
 
 
 @asynccontextmanager
@@ -63,7 +57,7 @@ async def _chunks(path: Path) -> AsyncIterator[bytes]:
 @job_kind(KIND, timeout_seconds=3600, max_attempts=2)
 async def export_file(ctx: JobContext) -> dict[str, Any]:
     """Write the export described by the job's parameters and store it for download."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx.session)
     spec = ExportSpec.model_validate(ctx.params)
     with tempfile.TemporaryDirectory(prefix="orderdesk-export-") as folder:
         async with _reading(ctx, settings) as session:

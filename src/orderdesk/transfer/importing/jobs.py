@@ -25,9 +25,8 @@ from orderdesk.core.i18n import t
 from orderdesk.core.permissions import Principal
 from orderdesk.db.types import utcnow
 from orderdesk.files.storage import Storage, build_storage
-from orderdesk.jobs.context import JobContext, JobFailed
+from orderdesk.jobs.context import JobContext, JobFailed, settings_of
 from orderdesk.jobs.registry import job_kind
-from orderdesk.settings import Settings
 from orderdesk.transfer.formats.base import Limits, Row
 from orderdesk.transfer.importing import profiles, seams
 from orderdesk.transfer.importing import repository as repo
@@ -160,9 +159,7 @@ async def stream(
 
 def storage_for(session: AsyncSession) -> Storage:
     """The files storage of this process's settings (the job session knows them)."""
-    queue = session.info.get("job_queue")
-    settings = queue.settings if queue is not None else Settings()
-    return build_storage(settings)
+    return build_storage(settings_of(session))
 
 
 async def run_import(
