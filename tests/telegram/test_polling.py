@@ -28,6 +28,8 @@ async def test_polling_answers_pushed_updates_and_a_second_runner_is_refused(
         anna = updates.user(701)
         update = updates.message(anna, "/start", update_id=90_001)
         await tg_api.push_update(update)
+        # polling handles updates concurrently: the second waits for the first reply
+        await tg_api.wait_for("sendMessage", 1, chat_id=701)
         await tg_api.push_update(updates.message(anna, "/catalog", update_id=90_002))
         await tg_api.wait_for("sendMessage", 2, chat_id=701)
     finally:
