@@ -5,15 +5,35 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orderdesk.audit.models import AuditEntry, FieldChange
 from orderdesk.core.context import request_context
 from orderdesk.core.http import decimal_text
 from orderdesk.core.permissions import Principal
+from orderdesk.db.query import PreparedWrite
+
+# Built once: audit entries are written on every state change and login.
+_INSERT_ENTRY = PreparedWrite(
+    insert(cast(Table, AuditEntry.__table__)),
+    (
+        "actor_id",
+        "actor_label",
+        "action",
+        "entity_type",
+        "entity_id",
+        "success",
+        "ip",
+        "user_agent",
+        "request_id",
+        "before",
+        "after",
+        "detail",
+    ),
+)
 
 
 def jsonable(value: Any) -> Any:
@@ -44,23 +64,26 @@ async def record(
 ) -> None:
     """Add one audit entry; the request id and client address come from the request context."""
     ctx = request_context()
-    await session.execute(
-        insert(AuditEntry).values(
-            actor_id=actor.user_id if actor else None,
-            actor_label=actor_label
-            if actor_label is not None
-            else (actor.username if actor else ""),
-            action=action,
-            entity_type=entity_type,
-            entity_id=None if entity_id is None else str(entity_id),
-            success=success,
-            ip=ctx.ip,
-            user_agent=(ctx.user_agent or "")[:300] or None,
-            request_id=ctx.request_id,
-            before=jsonable(before) if before is not None else None,
-            after=jsonable(after) if after is not None else None,
-            detail=detail,
-        )
+    if actor_label is None:
+        actor_label = actor.username if actor else ""
+    await _INSERT_ENTRY.rows(
+        session,
+        [
+            {
+                "actor_id": actor.user_id if actor else None,
+                "actor_label": actor_label,
+                "action": action,
+                "entity_type": entity_type,
+                "entity_id": None if entity_id is None else str(entity_id),
+                "success": success,
+                "ip": ctx.ip,
+                "user_agent": (ctx.user_agent or "")[:300] or None,
+                "request_id": ctx.request_id,
+                "before": jsonable(before) if before is not None else None,
+                "after": jsonable(after) if after is not None else None,
+                "detail": detail,
+            }
+        ],
     )
 
 

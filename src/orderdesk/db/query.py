@@ -9,11 +9,12 @@ the plan cannot carry (expanding IN lists, FOR UPDATE), it runs through SQLAlche
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Dialect, Executable, Select
+from sqlalchemy import Dialect, Executable, Insert, Select, Table, Update, bindparam
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -99,7 +100,10 @@ async def _plan_of(compiled: SQLCompiler, dialect: Dialect, driver: Any) -> _Pla
 
 async def _run(plan: _Plan, driver: Any, values: Mapping[str, Any]) -> list[dict[str, Any]]:
     args = [proc(values[name]) if proc else values[name] for name, proc in plan.params]
-    records = await driver.fetch(plan.sql, *args)
+    return _rows(plan, await driver.fetch(plan.sql, *args))
+
+
+def _rows(plan: _Plan, records: Sequence[Any]) -> list[dict[str, Any]]:
     keys = [key for key, _ in plan.columns]
     processed = [(index, proc) for index, (_, proc) in enumerate(plan.columns) if proc]
     rows = []
@@ -137,3 +141,98 @@ class Prepared:
     async def one(self, session: AsyncSession, **params: Any) -> dict[str, Any] | None:
         rows = await self.all(session, **params)
         return rows[0] if rows else None
+
+
+class PreparedWrite:
+    """An INSERT or UPDATE of a hot path with a fixed column set, compiled once at import.
+
+    On PostgreSQL it runs straight on the session's asyncpg connection inside the session's
+    transaction (begun first if the session has not begun it yet), with SQLAlchemy's bind and
+    result processors applied and driver errors raised as SQLAlchemy's (IntegrityError …).
+    That skips Core's per-execution work (cache key, execution context, cursor wrapper), about
+    a tenth of a millisecond per statement. Columns left out of a row take their column default
+    (or NULL). Elsewhere the statement runs through SQLAlchemy Core.
+    """
+
+    def __init__(self, stmt: Insert | Update, columns: Sequence[str]) -> None:
+        table = cast(Table, stmt.table)
+        # Core would compute the Python-side defaults (INSERT) or onupdate values (UPDATE) of
+        # the columns a statement leaves out; here they become bound columns filled per row.
+        generated = {
+            column.name: column.onupdate if isinstance(stmt, Update) else column.default
+            for column in table.c
+            if (column.onupdate if isinstance(stmt, Update) else column.default) is not None
+        }
+        if not columns:  # a statement with its VALUES already written (e.g. an upsert)
+            generated = {}
+        self.columns = (*columns, *(name for name in generated if name not in columns))
+        # bind names other than the column names: those are reserved in VALUES and SET
+        if self.columns:
+            stmt = stmt.values({name: bindparam(f"v_{name}") for name in self.columns})
+        self.stmt = stmt
+        self._defaults = {
+            name: generated.get(name, table.c[name].default if isinstance(stmt, Insert) else None)
+            for name in self.columns
+        }
+        self._plans: dict[str, _Plan] = {}
+
+    def _row(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """Bind values of one row: columns as `v_<name>`, defaults filled, other binds as given."""
+        row = {f"v_{key}" if key in self.columns else key: value for key, value in given.items()}
+        for name, default in self._defaults.items():
+            if f"v_{name}" not in row:
+                arg = default.arg if default is not None else None  # type: ignore[attr-defined]
+                row[f"v_{name}"] = arg(None) if callable(arg) else arg
+        return row
+
+    async def rows(
+        self, session: AsyncSession, rows: Sequence[Mapping[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Run once per row (one round trip for all); the RETURNING rows come back in order."""
+        if not rows:
+            return []
+        conn = await session.connection()
+        values = [self._row(row) for row in rows]
+        if conn.dialect.name != "postgresql":
+            result = await conn.execute(self.stmt, values)
+            return [dict(row) for row in result.mappings()] if result.returns_rows else []
+        raw = await conn.get_raw_connection()
+        adapter: Any = raw.dbapi_connection
+        plan = self._plans.get("postgresql")
+        if plan is None:
+            compiled = self.stmt.compile(dialect=conn.dialect)
+            plan = self._plans["postgresql"] = await _plan_of(
+                compiled, conn.dialect, adapter.driver_connection
+            )
+        literals = {  # values written into the statement itself (`value=1`, `x + 1`)
+            name: bind.effective_value
+            for name, bind in plan.compiled.binds.items()
+            if not bind.required
+        }
+        args = [
+            [proc(row[name]) if proc else row[name] for name, proc in plan.params]
+            for row in ({**literals, **row} for row in values)
+        ]
+        try:
+            if adapter._transaction is None:  # the session's BEGIN, as its own cursor would
+                await adapter._start_transaction()
+            if len(args) == 1:
+                records = await adapter.driver_connection.fetch(plan.sql, *args[0])
+            else:
+                records = await adapter.driver_connection.fetchmany(plan.sql, args)
+        except Exception as error:
+            raise _translated(conn.dialect, adapter, plan.sql, error) from error
+        return _rows(plan, records)
+
+    async def one(self, session: AsyncSession, **row: Any) -> dict[str, Any] | None:
+        found = await self.rows(session, [row])
+        return found[0] if found else None
+
+
+def _translated(dialect: Dialect, adapter: Any, sql: str, error: Exception) -> Exception:
+    """A driver error as SQLAlchemy raises it (IntegrityError for a unique violation …)."""
+    try:
+        adapter._handle_exception(error)  # raises the DBAPI-level error for this driver error
+    except Exception as dbapi_error:
+        return DBAPIError.instance(sql, None, dbapi_error, dialect.loaded_dbapi.Error)
+    return error

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -23,7 +24,7 @@ from orderdesk.core.pagination import (
     search_clause,
 )
 from orderdesk.core.permissions import Principal, Role
-from orderdesk.db.query import Prepared, fetch_all, fetch_one
+from orderdesk.db.query import Prepared, PreparedWrite, fetch_all, fetch_one
 from orderdesk.db.types import utcnow
 from orderdesk.orders.models import Order, OrderCounter, OrderEvent, OrderLine, OrderType
 
@@ -220,28 +221,104 @@ def _next_number_statement(make_insert: Any) -> Any:
     )
 
 
-# Statements of the order-creation path, built once (they run on every POST /orders).
+# Statements of the order-creation path, built once (they run on every POST /orders) and run
+# as PreparedWrite: no ORM flush, no Core execution overhead, no second read of the order.
+_ORDERS = cast(Table, Order.__table__)
+_ORDER_LINES = cast(Table, OrderLine.__table__)
 _NEXT_NUMBER = {
-    "postgresql": _next_number_statement(pg_insert),
-    "sqlite": _next_number_statement(sqlite_insert),
+    "postgresql": PreparedWrite(_next_number_statement(pg_insert), ()),
+    "sqlite": PreparedWrite(_next_number_statement(sqlite_insert), ()),
 }
-_INSERT_LINES = insert(cast(Table, OrderLine.__table__))
-_INSERT_EVENT = insert(cast(Table, OrderEvent.__table__))
+ORDER_INSERT_COLUMNS = (
+    "order_type_id",
+    "number",
+    "status",
+    "customer_id",
+    "unit_id",
+    "channel",
+    "external_source",
+    "external_ref",
+    "currency",
+    "subtotal",
+    "vat_amount",
+    "total",
+    "attributes",
+    "note",
+    "starts_at",
+    "ends_at",
+    "created_by_id",
+    "created_at",
+    "updated_at",
+    "stock_deducted",
+    "search_text",
+    "version",
+)
+_INSERT_ORDER = PreparedWrite(
+    insert(_ORDERS).returning(*(_ORDERS.c[col.key] for col in ORDER_COLUMNS)),
+    ORDER_INSERT_COLUMNS,
+)
+_SET_NUMBER = PreparedWrite(
+    update(_ORDERS).where(_ORDERS.c.id == bindparam("order_id")), ("number", "search_text")
+)
+_LINE_INSERT_COLUMNS = (
+    "order_id",
+    "position",
+    "item_id",
+    "sku",
+    "name",
+    "measure_unit",
+    "quantity",
+    "unit_price",
+    "coefficient",
+    "amount",
+)
+_INSERT_LINES = insert(_ORDER_LINES)
+_INSERT_LINES_RETURNING = PreparedWrite(
+    insert(_ORDER_LINES).returning(
+        *(_ORDER_LINES.c[col.key] for col in LINE_COLUMNS), sort_by_parameter_order=True
+    ),
+    _LINE_INSERT_COLUMNS,
+)
+_INSERT_EVENT = PreparedWrite(
+    insert(cast(Table, OrderEvent.__table__)),
+    ("order_id", "kind", "from_status", "to_status", "actor_id", "comment", "at"),
+)
+
+
+async def insert_order(session: AsyncSession, values: dict[str, Any]) -> dict[str, Any]:
+    """Insert an order; the stored row (as a GET returns it, without lines) comes back."""
+    row = await _INSERT_ORDER.one(session, **values)
+    assert row is not None
+    return row
+
+
+async def set_number(session: AsyncSession, order_id: int, number: str, search: str) -> None:
+    await _SET_NUMBER.one(session, order_id=order_id, number=number, search_text=search)
 
 
 async def next_number(session: AsyncSession, order_type_id: int, period: str) -> int:
     """Atomically take the next sequence value for a type and period."""
     conn = await session.connection()
-    stmt = _NEXT_NUMBER[conn.dialect.name]
-    return int(
-        (await conn.execute(stmt, {"b_type": order_type_id, "b_period": period})).scalar_one()
-    )
+    row = await _NEXT_NUMBER[conn.dialect.name].one(session, b_type=order_type_id, b_period=period)
+    assert row is not None
+    return int(row["value"])
 
 
 async def insert_lines(session: AsyncSession, order_id: int, lines: list[dict[str, Any]]) -> None:
     if lines:
         conn = await session.connection()
         await conn.execute(_INSERT_LINES, [{**line, "order_id": order_id} for line in lines])
+
+
+async def insert_lines_returning(
+    session: AsyncSession, order_id: int, lines: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Insert lines; the stored lines come back in their order, as a GET returns them."""
+    if not lines:
+        return []
+    return await _INSERT_LINES_RETURNING.rows(
+        session, [{**line, "order_id": order_id} for line in lines]
+    )
 
 
 async def delete_lines(session: AsyncSession, order_id: int) -> None:
@@ -267,8 +344,7 @@ async def current_status(session: AsyncSession, order_id: int) -> str | None:
 
 
 async def add_event(session: AsyncSession, **values: Any) -> None:
-    conn = await session.connection()
-    await conn.execute(_INSERT_EVENT, values)
+    await _INSERT_EVENT.one(session, **values)
 
 
 async def events(session: AsyncSession, order_id: int) -> list[dict[str, Any]]:
@@ -289,12 +365,30 @@ async def events(session: AsyncSession, order_id: int) -> list[dict[str, Any]]:
     return await fetch_all(session, stmt)
 
 
-async def get_items(session: AsyncSession, item_ids: list[int]) -> dict[int, Item]:
+@dataclass(frozen=True, slots=True)
+class ItemRef:
+    """What an order line takes from a catalog item, read as a row (no ORM object)."""
+
+    id: int
+    sku: str
+    name: str
+    measure_unit: str
+    price: Decimal
+    currency: str
+    status: str
+    unit_id: int | None
+    stock: Decimal | None
+
+
+_ITEM_REF = select(*(getattr(Item, field.name) for field in fields(ItemRef)))
+
+
+async def get_items(session: AsyncSession, item_ids: list[int]) -> dict[int, ItemRef]:
     """Load the items an order refers to, without locking them."""
     if not item_ids:
         return {}
-    stmt = select(Item).where(Item.id.in_(sorted(set(item_ids))))
-    return {item.id: item for item in (await session.execute(stmt)).scalars()}
+    stmt = _ITEM_REF.where(Item.id.in_(sorted(set(item_ids))))
+    return {row["id"]: ItemRef(**row) for row in await fetch_all(session, stmt)}
 
 
 async def lock_items(session: AsyncSession, item_ids: list[int]) -> dict[int, Item]:

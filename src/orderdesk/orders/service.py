@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orderdesk.audit import service as audit
 from orderdesk.auth import repository as users_repo
 from orderdesk.backends.cache import Cache
-from orderdesk.catalog.models import Item
 from orderdesk.catalog.repository import field_history
 from orderdesk.core.attributes import validate_attributes
 from orderdesk.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
@@ -24,6 +23,7 @@ from orderdesk.orders import repository as repo
 from orderdesk.orders.messages import ORDER_NOT_FOUND
 from orderdesk.orders.models import Order, OrderType
 from orderdesk.orders.numbering import period_of, render_number
+from orderdesk.orders.repository import ItemRef
 from orderdesk.orders.schemas import LineIn, LineUpdate, OrderCreate, OrderUpdate
 from orderdesk.orders.totals import MAX_AMOUNT, Totals, compute_totals, line_amount
 from orderdesk.orders.workflow import allowed_transitions, find_transition, is_editable
@@ -42,8 +42,13 @@ TRACKED = (
 )
 
 
-def _snapshot(order: Order, lines: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    snap = {field: getattr(order, field) for field in TRACKED}
+def _snapshot(
+    order: Order | dict[str, Any], lines: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    if isinstance(order, dict):
+        snap = {field: order[field] for field in TRACKED}
+    else:
+        snap = {field: getattr(order, field) for field in TRACKED}
     if lines is not None:
         snap["lines"] = [
             f"{line['sku'] or line['name']} × {audit.jsonable(line['quantity'])} @ "
@@ -129,7 +134,7 @@ async def _build_lines(
     currency: str,
     lines: list[LineIn],
     prefix: str = "lines",
-) -> tuple[list[dict[str, Any]], dict[int, Item]]:
+) -> tuple[list[dict[str, Any]], dict[int, ItemRef]]:
     """Snapshot item data into lines and price them; every bad line is reported by index.
 
     Items are read without a lock: creating an order changes no item. Whatever must not race
@@ -168,7 +173,7 @@ async def _build_lines(
 
 
 def _line_problem(
-    principal: Principal, line: LineIn, item: Item | None, currency: str
+    principal: Principal, line: LineIn, item: ItemRef | None, currency: str
 ) -> tuple[str, str] | None:
     if line.item_id is not None and item is None:
         return "item_id", "not_found"
@@ -201,7 +206,7 @@ async def _check_exclusivity(
     session: AsyncSession,
     order_type: OrderType,
     lines: list[dict[str, Any]],
-    items: dict[int, Item],
+    items: dict[int, ItemRef],
     customer_id: int | None,
     starts_at: datetime | None,
     ends_at: datetime | None,
@@ -268,59 +273,63 @@ async def create_order(
         raise Conflict("order.external_ref_taken", ref=data.external_ref)
     totals = _totals(order_type, lines)
     now = utcnow()
-    order = Order(
-        order_type_id=order_type.id,
-        number=f"~{secrets.token_hex(12)}",  # the real number is taken last, see below
-        status=order_type.workflow["initial"],
-        customer_id=customer_id,
-        unit_id=unit_id,
-        channel=data.channel,
-        external_source=data.external_source,
-        external_ref=data.external_ref,
-        currency=order_type.currency,
-        subtotal=totals.subtotal,
-        vat_amount=totals.vat_amount,
-        total=totals.total,
-        attributes=attributes,
-        note=data.note,
-        starts_at=data.starts_at,
-        ends_at=data.ends_at,
-        created_by_id=principal.user_id,
-        created_at=now,
-        updated_at=now,
+    order = await repo.insert_order(
+        session,
+        {
+            "order_type_id": order_type.id,
+            "number": f"~{secrets.token_hex(12)}",  # the real number is taken last, see below
+            "status": order_type.workflow["initial"],
+            "customer_id": customer_id,
+            "unit_id": unit_id,
+            "channel": data.channel,
+            "external_source": data.external_source,
+            "external_ref": data.external_ref,
+            "currency": order_type.currency,
+            "subtotal": totals.subtotal,
+            "vat_amount": totals.vat_amount,
+            "total": totals.total,
+            "attributes": attributes,
+            "note": data.note,
+            "starts_at": data.starts_at,
+            "ends_at": data.ends_at,
+            "created_by_id": principal.user_id,
+            "created_at": now,
+            "updated_at": now,
+        },
     )
-    session.add(order)
-    await session.flush()
-    await repo.insert_lines(session, order.id, lines)
+    order["lines"] = await repo.insert_lines_returning(session, order["id"], lines)
     await repo.add_event(
         session,
-        order_id=order.id,
+        order_id=order["id"],
         kind="created",
-        to_status=order.status,
+        to_status=order["status"],
         actor_id=principal.user_id,
         at=now,
     )
     # The per-type counter row is a lock every creation of this type queues on: take it as
     # the last write, so it is held for the shortest time before the commit.
     seq = await repo.next_number(session, order_type.id, period_of(order_type.number_format, now))
-    order.number = render_number(order_type.number_format, seq, now)
-    order.search_text = order_search_text(order, lines)
-    await session.flush()
-    events.order_event(session, order, events.CREATED, principal)
+    order["number"] = render_number(order_type.number_format, seq, now)
+    search = search_text(order["number"], data.external_ref, data.note[:300], _line_names(lines))
+    await repo.set_number(session, order["id"], order["number"], search)
+    await events.insert_order_event(session, order, events.CREATED, principal)
     await audit.record(
         session,
         action="order.create",
         actor=principal,
         entity_type="order",
-        entity_id=order.id,
-        after={"number": order.number, **_snapshot(order, lines)},
+        entity_id=order["id"],
+        after={"number": order["number"], **_snapshot(order, lines)},
     )
-    return await get_order(session=session, principal=principal, order_id=order.id)
+    return order
+
+
+def _line_names(lines: list[dict[str, Any]]) -> str:
+    return " ".join(str(line["name"]) for line in lines[:20])
 
 
 def order_search_text(order: Order, lines: list[dict[str, Any]]) -> str:
-    names = " ".join(str(line["name"]) for line in lines[:20])
-    return search_text(order.number, order.external_ref, order.note[:300], names)
+    return search_text(order.number, order.external_ref, order.note[:300], _line_names(lines))
 
 
 async def _load_editable(

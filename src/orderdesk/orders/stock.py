@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +23,7 @@ def quantities(lines: Iterable[dict[str, Any]]) -> dict[int, Decimal]:
     return needed
 
 
-def ensure_available(needed: dict[int, Decimal], items: dict[int, Item]) -> None:
+def ensure_available(needed: dict[int, Decimal], items: Mapping[int, Item | repo.ItemRef]) -> None:
     """Raise 409 if an item that tracks stock has less than needed."""
     for item_id, quantity in needed.items():
         item = items.get(item_id)

@@ -10,6 +10,7 @@ from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orderdesk.db.engine import ON_COMMIT, on_commit
+from orderdesk.db.query import PreparedWrite
 from orderdesk.db.types import utcnow
 from orderdesk.realtime.models import OutboxEvent
 
@@ -36,7 +37,20 @@ def record_event(
 
 
 OUTBOX = cast(Table, OutboxEvent.__table__)
-INSERT_EVENT = insert(OUTBOX)
+INSERT_EVENT = PreparedWrite(
+    insert(OUTBOX),
+    (
+        "event_id",
+        "type",
+        "aggregate_type",
+        "aggregate_id",
+        "payload",
+        "unit_id",
+        "customer_id",
+        "actor_id",
+        "created_at",
+    ),
+)
 
 
 async def insert_event(
@@ -61,8 +75,7 @@ async def insert_events(session: AsyncSession, events: list[dict[str, Any]]) -> 
     now = utcnow()
     rows = [{**_fields(event), "created_at": now} for event in events]
     _wake_after_commit(session)
-    conn = await session.connection()
-    await conn.execute(INSERT_EVENT, rows)
+    await INSERT_EVENT.rows(session, rows)
 
 
 def _fields(given: dict[str, Any]) -> dict[str, Any]:
