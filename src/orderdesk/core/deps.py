@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -29,7 +30,8 @@ async def _container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(_container)]
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+@asynccontextmanager
+async def request_transaction(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request, committed when the handler returns (before the response).
 
     Read requests (GET, HEAD, OPTIONS) never write, so their session is only closed: a commit
@@ -50,6 +52,12 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         if session.in_transaction():  # a session that never touched the database has nothing
             await session.close()  # to give back; otherwise this rolls back what is left
         await run_after_transaction(session)
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's transaction as a FastAPI dependency (see `request_transaction`)."""
+    async with request_transaction(request) as session:
+        yield session
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
