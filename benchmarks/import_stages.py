@@ -24,7 +24,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -214,6 +216,8 @@ async def child(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def child_main(raw: str) -> None:
+    if os.environ.get("IMPORT_STAGES_GC") == "off":  # to see what the cyclic GC costs
+        gc.disable()
     print(json.dumps(asyncio.run(child(json.loads(raw)))))  # noqa: T201
 
 

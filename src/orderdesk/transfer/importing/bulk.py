@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, any_, bindparam, select, text
+from sqlalchemy import JSON, Boolean, ColumnElement, Table, any_, bindparam, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.types import TypeEngine
+
+from orderdesk.db.types import Money, UTCDateTime
 
 Processor = Callable[[Any], Any] | None
 _STAGE_SEQ = itertools.count(1)
@@ -22,7 +27,31 @@ _MISSING = object()
 
 
 def _processors(table: Table, columns: Sequence[str], dialect: Dialect) -> list[Processor]:
-    return [table.c[name].type._cached_bind_processor(dialect) for name in columns]
+    return [_processor(table.c[name].type, dialect) for name in columns]
+
+
+def _processor(column_type: TypeEngine[Any], dialect: Dialect) -> Processor:
+    """The column's bind processor, skipped for values it would pass on unchanged.
+
+    On PostgreSQL a Decimal for Money, an aware UTC datetime and a bool go to asyncpg as they
+    are (the processors would copy them: `Decimal(v)`, `v.astimezone(UTC)`); an empty JSON
+    object is serialised once per call. Any other value still goes through the processor.
+    """
+    process = column_type._cached_bind_processor(dialect)
+    if process is None:
+        return None
+    if isinstance(column_type, JSON):
+        empty = process({})
+        return lambda value: empty if type(value) is dict and not value else process(value)
+    if dialect.name != "postgresql":
+        return process
+    if isinstance(column_type, Money):
+        return lambda value: value if type(value) is Decimal else process(value)
+    if isinstance(column_type, UTCDateTime):
+        return lambda value: value if value.tzinfo is UTC else process(value)
+    if isinstance(column_type, Boolean):
+        return lambda value: value if type(value) is bool else process(value)
+    return process
 
 
 def _records(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, get_args
 
@@ -143,12 +142,14 @@ def status_choices(workflow: dict[str, Any]) -> dict[str, str]:
     return choices
 
 
-@dataclass(slots=True)
 class Group:
     """The rows of one order (same key), in file order."""
 
-    key: str | None
-    rows: list[ParsedRow] = field(default_factory=list)
+    __slots__ = ("key", "rows")
+
+    def __init__(self, key: str | None, rows: list[ParsedRow]) -> None:
+        self.key = key
+        self.rows = rows
 
     @property
     def first(self) -> ParsedRow:
@@ -157,18 +158,19 @@ class Group:
 
 def group_rows(rows: list[ParsedRow], key: str) -> list[Group]:
     """Rows with the same key value form one order; rows without one are orders of their own."""
-    groups: dict[str, Group] = {}
+    groups: dict[str, list[ParsedRow]] = {}
     out: list[Group] = []
     for row in rows:
         value = row.values.get(key)
         if value is None:
             out.append(Group(None, [row]))
             continue
-        group = groups.get(value)
-        if group is None:
-            group = groups[value] = Group(value)
-            out.append(group)
-        group.rows.append(row)
+        found = groups.get(value)
+        if found is None:
+            found = groups[value] = [row]
+            out.append(Group(value, found))
+        else:
+            found.append(row)
     return out
 
 
