@@ -10,7 +10,7 @@ from orderdesk.orders.schemas import Channel
 from orderdesk.orders.totals import MAX_AMOUNT, compute_totals, line_amount
 from orderdesk.transfer.importing.mapping import normalise
 from orderdesk.transfer.importing.targets.base import FieldSpec, ParsedRow, Rejection
-from orderdesk.transfer.importing.targets.common import label, with_export_names
+from orderdesk.transfer.importing.targets.common import label, same_json, with_export_names
 
 CHANNELS = {code: code for code in get_args(Channel)}
 
@@ -236,6 +236,20 @@ def totals_of(order_type: Any, lines: list[dict[str, Any]]) -> tuple[Decimal, De
         (line["amount"] for line in lines), order_type.vat_rate, order_type.prices_include_vat
     )
     return totals.subtotal, totals.vat_amount, totals.total
+
+
+def same_lines(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> bool:
+    """Whether two line lists surely have the same `lines_summary`, without formatting it."""
+    if len(old) != len(new):
+        return False
+    for a, b in zip(old, new, strict=True):
+        if (a["sku"] or a["name"]) != (b["sku"] or b["name"]):
+            return False
+        if not (
+            same_json(a["quantity"], b["quantity"]) and same_json(a["unit_price"], b["unit_price"])
+        ):
+            return False
+    return True
 
 
 def lines_summary(lines: list[dict[str, Any]]) -> list[str]:

@@ -32,6 +32,7 @@ from orderdesk.transfer.importing.targets.common import (
     change_rows,
     check_attributes,
     diff,
+    same_json,
     units_by_name,
     write_changes,
 )
@@ -43,6 +44,7 @@ from orderdesk.transfer.importing.targets.order_rows import (
     build_line,
     group_rows,
     lines_summary,
+    same_lines,
     status_choices,
     totals_of,
 )
@@ -317,11 +319,12 @@ class OrdersTarget(Target):
         result: ChunkResult,
         now: Any,
     ) -> None:
-        before = {k: old[k] for k in TRACKED}
-        after = {k: values[k] for k in TRACKED}
-        if lines is not None:
+        # Only fields that may differ are compared in their stored (JSON) form.
+        before = {k: old[k] for k in TRACKED if not same_json(old[k], values[k])}
+        after = {k: values[k] for k in before}
+        if lines is not None and not same_lines(old_lines, lines):
             before["lines"], after["lines"] = lines_summary(old_lines), lines_summary(lines)
-        changed = diff(before, after)
+        changed = diff(before, after) if before else {}
         if not changed:
             result.unchanged += 1
             return
