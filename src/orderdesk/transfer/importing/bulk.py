@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -43,6 +43,8 @@ def _processor(column_type: TypeEngine[Any], dialect: Dialect) -> Processor:
     if isinstance(column_type, JSON):
         empty = process({})
         return lambda value: empty if type(value) is dict and not value else process(value)
+    if dialect.name == "sqlite":
+        return _sqlite_processor(column_type, dialect, process)
     if dialect.name != "postgresql":
         return process
     if isinstance(column_type, Money):
@@ -92,6 +94,35 @@ def _records(
 
 def _is_sqlite(conn: AsyncConnection) -> bool:
     return conn.dialect.name == "sqlite"
+
+
+_PROBE = datetime(2024, 2, 29, 23, 59, 58, 123456, tzinfo=UTC)
+
+
+def _sqlite_processor(
+    column_type: TypeEngine[Any], dialect: Dialect, process: Callable[[Any], Any]
+) -> Callable[[Any], Any]:
+    """SQLite: Money scaled without the TypeDecorator round trip when exact, UTC timestamps
+    formatted by `isoformat` when that is exactly the column's text form (checked here)."""
+    if isinstance(column_type, Money):
+
+        def money(value: Any) -> Any:
+            if type(value) is Decimal:
+                scaled = value.scaleb(4)
+                if scaled == scaled.to_integral_value():
+                    return int(scaled)  # exact: no rounding to do
+            return process(value)
+
+        return money
+    if isinstance(column_type, UTCDateTime):
+        if process(_PROBE) != _PROBE.replace(tzinfo=None).isoformat(" ", "microseconds"):
+            return process
+        return lambda value: (
+            value.replace(tzinfo=None).isoformat(" ", "microseconds")
+            if value.tzinfo is UTC
+            else process(value)
+        )
+    return process
 
 
 async def _driver(conn: AsyncConnection) -> Any:
@@ -213,6 +244,9 @@ async def fetch_by_keys(
         stmt = select(*cols).where(one_of(table.c[key], conn.dialect.name, "keys"), *where)
         if lock and conn.dialect.name == "postgresql":
             stmt = stmt.with_for_update()
-        for row in (await conn.execute(stmt, {"keys": part})).mappings():
-            found[row[key]] = dict(row)
+        result = await conn.execute(stmt, {"keys": part})
+        names = list(result.keys())  # zip with plain rows: no mapping view built per row
+        at = names.index(key)
+        for row in result:
+            found[row[at]] = dict(zip(names, row, strict=True))
     return found

@@ -164,10 +164,12 @@ def _list(value: Cell) -> list[str]:
 
 
 def _decimal(value: Cell) -> Decimal:
-    try:
-        number = seams.parse_decimal(value)
-    except ValueError:
-        raise ConvertError("import.not_a_number") from None
+    number = seams.plain_decimal(value) if type(value) is str else None
+    if number is None:
+        try:
+            number = seams.parse_decimal(value)
+        except ValueError:
+            raise ConvertError("import.not_a_number") from None
     if abs(number) >= Decimal("1e14"):
         raise ConvertError("import.number_too_large")
     return number

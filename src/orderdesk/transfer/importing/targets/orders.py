@@ -162,14 +162,19 @@ class OrdersTarget(Target):
         existing = await bulk.fetch_by_keys(
             self.session, ORDERS, self.key, keys, EXISTING, *self._scope()
         )
-        skus = sorted({r.values["line_sku"] for r in rows if "line_sku" in r.values})
-        refs = sorted({r.values["customer"] for r in rows if "customer" in r.values})
+        skus, refs = set(), set()
+        for row in rows:
+            given = row.values
+            if "line_sku" in given:
+                skus.add(given["line_sku"])
+            if "customer" in given:
+                refs.add(given["customer"])
         replacing = self.lines_mapped and self.options.mode == "upsert"
         ids = [o["id"] for o in existing.values()] if replacing else []
         return _Lookups(
             existing=existing,
-            items=await repo.items_by_sku(self.session, skus),
-            customers=await repo.customers_by(self.session, refs),
+            items=await repo.items_by_sku(self.session, sorted(skus)),
+            customers=await repo.customers_by(self.session, sorted(refs)),
             old_lines=await repo.lines_of(self.session, ids),
         )
 
