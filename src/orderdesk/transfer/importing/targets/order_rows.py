@@ -227,10 +227,6 @@ def build_line(
     }  # fmt: skip
 
 
-def has_line(row: ParsedRow) -> bool:
-    return not LINE_NAMES.isdisjoint(row.values)
-
-
 def totals_of(order_type: Any, lines: list[dict[str, Any]]) -> tuple[Decimal, Decimal, Decimal]:
     totals = compute_totals(
         (line["amount"] for line in lines), order_type.vat_rate, order_type.prices_include_vat
