@@ -17,6 +17,7 @@ Figures are wall-clock: a database call's time includes the server's work and, o
 machine, waiting for a core. Compare stages within a run.
 
 Run:  .venv/bin/python -m benchmarks.import_stages [--rows 100000] [--cases pg-insert,…]
+      (IMPORT_STAGES_GC=off in the environment: the cyclic GC off for the whole child)
 """
 
 from __future__ import annotations
