@@ -42,7 +42,9 @@ from pathlib import Path
 from typing import Any
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-DB = "orderdesk_bench_transfer"
+# One database per run (the parent's pid, passed to its children): two runs on a shared
+# machine must not drop each other's database.
+DB = os.environ.setdefault("ORDERDESK_BENCH_TRANSFER_DB", f"orderdesk_bench_transfer_{os.getpid()}")
 PG_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DB}"
 PG_DSN = f"postgresql://postgres@127.0.0.1:5432/{DB}"
 SECRET = "benchmark-secret-key-that-is-long-enough-123456"

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from orderdesk.db.base import Base, IdMixin, TimestampMixin
@@ -44,7 +44,23 @@ class OrderCounter(Base):
     value: Mapped[int] = mapped_column(default=0)
 
 
+def _partial(name: str, column: str) -> Index:
+    """An index of the rows that have a value: most orders have no time range or reference.
+
+    A filter on the column (`=`, `<`, `>=` …) implies `IS NOT NULL`, so both databases use it.
+    """
+    where = text(f"{column} IS NOT NULL")
+    return Index(name, column, postgresql_where=where, sqlite_where=where)
+
+
 class Order(IdMixin, TimestampMixin, Base):
+    """Indexes: only those the list filters and sorts use (ADR 0014 "Performance").
+
+    Each index costs every bulk import (≈ 1.2 µs per order each on PostgreSQL COPY); status
+    is served within a type by (order_type_id, status), channel (five values) and total (a
+    top-N sort of the filtered rows) need none; time range and external reference are partial.
+    """
+
     __tablename__ = "orders"
     __table_args__ = (
         UniqueConstraint("order_type_id", "number"),
@@ -52,7 +68,8 @@ class Order(IdMixin, TimestampMixin, Base):
         Index("ix_orders_order_type_id_status", "order_type_id", "status"),
         Index("ix_orders_customer_id_created_at", "customer_id", "created_at"),
         Index("ix_orders_unit_id_created_at", "unit_id", "created_at"),
-        Index("ix_orders_external_ref", "external_ref"),
+        _partial("ix_orders_external_ref", "external_ref"),
+        _partial("ix_orders_starts_at", "starts_at"),
         Index("ix_orders_updated_at", "updated_at"),
     )
 
@@ -60,23 +77,23 @@ class Order(IdMixin, TimestampMixin, Base):
         BigIntPK, ForeignKey("order_types.id", ondelete="RESTRICT")
     )
     number: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(32))
     customer_id: Mapped[int | None] = mapped_column(
         BigIntPK, ForeignKey("users.id", ondelete="SET NULL")
     )
     unit_id: Mapped[int | None] = mapped_column(
         BigIntPK, ForeignKey("units.id", ondelete="SET NULL")
     )
-    channel: Mapped[str] = mapped_column(String(16), default="api", index=True)
+    channel: Mapped[str] = mapped_column(String(16), default="api")
     external_source: Mapped[str | None] = mapped_column(String(64))
     external_ref: Mapped[str | None] = mapped_column(String(128))
     currency: Mapped[str] = mapped_column(String(3), default="RUB")
     subtotal: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     vat_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
-    total: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), index=True)
+    total: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     note: Mapped[str] = mapped_column(Text, default="")
-    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(
         BigIntPK, ForeignKey("users.id", ondelete="SET NULL")

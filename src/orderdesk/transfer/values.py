@@ -42,6 +42,16 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def plain_decimal(text: str) -> Decimal | None:
+    """The common spellings only ("12.5", "1 234,50", "12,5"), else None: `parse_decimal`'s
+    own fast paths, for callers that convert millions of cells (same results)."""
+    if _SIMPLE_NUMBER.fullmatch(text):
+        return Decimal(text)
+    if _COMMA_NUMBER.fullmatch(text):
+        return Decimal(text.replace(" ", "").replace("\u00a0", "").replace(",", "."))
+    return None
+
+
 def parse_decimal(value: Any) -> Decimal | None:
     """ "1 234,50", "1\u00a0234.50", "1.234,50", "1,234.50", "(12,5)", "12,5 ₽" → Decimal."""
     if _blank(value):
@@ -57,10 +67,9 @@ def parse_decimal(value: Any) -> Decimal | None:
     if not isinstance(value, str):
         raise InvalidValue("decimal", value)
     text = value.strip()
-    if _SIMPLE_NUMBER.fullmatch(text):
-        return Decimal(text)
-    if _COMMA_NUMBER.fullmatch(text):
-        return Decimal(text.replace(" ", "").replace("\u00a0", "").replace(",", "."))
+    found = plain_decimal(text)
+    if found is not None:
+        return found
     number = _normalise_number(text)
     if number is None:
         raise InvalidValue("decimal", value)

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, any_, bindparam, select, text
+from sqlalchemy import JSON, Boolean, ColumnElement, Table, any_, bindparam, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.types import TypeEngine
+
+from orderdesk.db.types import Money, UTCDateTime
 
 Processor = Callable[[Any], Any] | None
 _STAGE_SEQ = itertools.count(1)
@@ -22,7 +27,33 @@ _MISSING = object()
 
 
 def _processors(table: Table, columns: Sequence[str], dialect: Dialect) -> list[Processor]:
-    return [table.c[name].type._cached_bind_processor(dialect) for name in columns]
+    return [_processor(table.c[name].type, dialect) for name in columns]
+
+
+def _processor(column_type: TypeEngine[Any], dialect: Dialect) -> Processor:
+    """The column's bind processor, skipped for values it would pass on unchanged.
+
+    On PostgreSQL a Decimal for Money, an aware UTC datetime and a bool go to asyncpg as they
+    are (the processors would copy them: `Decimal(v)`, `v.astimezone(UTC)`); an empty JSON
+    object is serialised once per call. Any other value still goes through the processor.
+    """
+    process = column_type._cached_bind_processor(dialect)
+    if process is None:
+        return None
+    if isinstance(column_type, JSON):
+        empty = process({})
+        return lambda value: empty if type(value) is dict and not value else process(value)
+    if dialect.name == "sqlite":
+        return _sqlite_processor(column_type, dialect, process)
+    if dialect.name != "postgresql":
+        return process
+    if isinstance(column_type, Money):
+        return lambda value: value if type(value) is Decimal else process(value)
+    if isinstance(column_type, UTCDateTime):
+        return lambda value: value if value.tzinfo is UTC else process(value)
+    if isinstance(column_type, Boolean):
+        return lambda value: value if type(value) is bool else process(value)
+    return process
 
 
 def _records(
@@ -63,6 +94,35 @@ def _records(
 
 def _is_sqlite(conn: AsyncConnection) -> bool:
     return conn.dialect.name == "sqlite"
+
+
+_PROBE = datetime(2024, 2, 29, 23, 59, 58, 123456, tzinfo=UTC)
+
+
+def _sqlite_processor(
+    column_type: TypeEngine[Any], dialect: Dialect, process: Callable[[Any], Any]
+) -> Callable[[Any], Any]:
+    """SQLite: Money scaled without the TypeDecorator round trip when exact, UTC timestamps
+    formatted by `isoformat` when that is exactly the column's text form (checked here)."""
+    if isinstance(column_type, Money):
+
+        def money(value: Any) -> Any:
+            if type(value) is Decimal:
+                scaled = value.scaleb(4)
+                if scaled == scaled.to_integral_value():
+                    return int(scaled)  # exact: no rounding to do
+            return process(value)
+
+        return money
+    if isinstance(column_type, UTCDateTime):
+        if process(_PROBE) != _PROBE.replace(tzinfo=None).isoformat(" ", "microseconds"):
+            return process
+        return lambda value: (
+            value.replace(tzinfo=None).isoformat(" ", "microseconds")
+            if value.tzinfo is UTC
+            else process(value)
+        )
+    return process
 
 
 async def _driver(conn: AsyncConnection) -> Any:
@@ -184,6 +244,9 @@ async def fetch_by_keys(
         stmt = select(*cols).where(one_of(table.c[key], conn.dialect.name, "keys"), *where)
         if lock and conn.dialect.name == "postgresql":
             stmt = stmt.with_for_update()
-        for row in (await conn.execute(stmt, {"keys": part})).mappings():
-            found[row[key]] = dict(row)
+        result = await conn.execute(stmt, {"keys": part})
+        names = list(result.keys())  # zip with plain rows: no mapping view built per row
+        at = names.index(key)
+        for row in result:
+            found[row[at]] = dict(zip(names, row, strict=True))
     return found

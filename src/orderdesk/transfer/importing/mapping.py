@@ -164,10 +164,12 @@ def _list(value: Cell) -> list[str]:
 
 
 def _decimal(value: Cell) -> Decimal:
-    try:
-        number = seams.parse_decimal(value)
-    except ValueError:
-        raise ConvertError("import.not_a_number") from None
+    number = seams.plain_decimal(value) if type(value) is str else None
+    if number is None:
+        try:
+            number = seams.parse_decimal(value)
+        except ValueError:
+            raise ConvertError("import.not_a_number") from None
     if abs(number) >= Decimal("1e14"):
         raise ConvertError("import.number_too_large")
     return number
@@ -282,7 +284,12 @@ class RowReader:
             for name in columns
         }
         self.plan = [
-            (name, index, headers[index], converter_for(specs[name]), maps[name] or None)
+            (
+                name,
+                index,
+                headers[index],
+                _cell_converter(converter_for(specs[name]), maps[name] or None, unescape),
+            )
             for name, index in columns.items()
         ]
         self.required = [
@@ -291,20 +298,19 @@ class RowReader:
             if spec.required
         ]
         self.columns = {name: headers[index] for name, index in columns.items()}
+        self.width = max(columns.values(), default=-1) + 1
 
     def read(self, number: int, row: Sequence[Cell]) -> ParsedRow | list[Rejection]:
         """The row's values, or every reason it cannot be used."""
         values: dict[str, Any] = {}
         problems: list[Rejection] = []
-        width = len(row)
-        for name, index, header, convert, value_map in self.plan:
-            raw = row[index] if index < width else None
-            if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if len(row) < self.width:  # short rows only: the common row needs no padding
+            row = [*row, *([None] * (self.width - len(row)))]
+        for name, index, header, convert in self.plan:
+            raw = row[index]
+            # Blank cells are skipped: `not raw or raw.isspace()` is `not raw.strip()`, no copy.
+            if raw is None or (isinstance(raw, str) and (not raw or raw.isspace())):
                 continue
-            if self.unescape and isinstance(raw, str) and raw[:1] == "'":
-                raw = unescape_cell(raw)
-            if value_map is not None:
-                raw = value_map.get(normalise(raw), raw)
             try:
                 values[name] = convert(raw)
             except ConvertError as exc:
@@ -313,3 +319,20 @@ class RowReader:
             if name not in values and not any(p.column == header for p in problems):
                 problems.append(Rejection.of(number, header, None, "import.required"))
         return problems or ParsedRow(number, values, self.columns)
+
+
+def _cell_converter(
+    convert: Converter, value_map: dict[str, Any] | None, unescape: bool
+) -> Converter:
+    """One function per column: formula unescape, value map, then the field's converter."""
+    if value_map is None and not unescape:
+        return convert
+
+    def converted(raw: Cell) -> Any:
+        if unescape and isinstance(raw, str) and raw[:1] == "'":
+            raw = unescape_cell(raw)
+        if value_map is not None:
+            raw = value_map.get(normalise(raw), raw)
+        return convert(raw)
+
+    return converted

@@ -161,8 +161,10 @@ async def lines_of(
         .order_by(OrderLine.order_id, OrderLine.position, OrderLine.id)
     )
     found: dict[int, list[dict[str, Any]]] = {}
-    for row in await session.execute(stmt, {"ids": list(order_ids)}):
-        found.setdefault(row.order_id, []).append(dict(row._mapping))
+    result = await session.execute(stmt, {"ids": list(order_ids)})
+    names = list(result.keys())  # zip with plain rows: no mapping view built per row
+    for row in result:
+        found.setdefault(row[0], []).append(dict(zip(names, row, strict=True)))
     return found
 
 

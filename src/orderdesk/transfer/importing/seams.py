@@ -30,6 +30,11 @@ def parse_decimal(value: Cell) -> Decimal:
     return _present(values.parse_decimal(value), value)
 
 
+def plain_decimal(text: str) -> Decimal | None:
+    """A number in a common spelling ("12.5", "1 234,50"), else None (then `parse_decimal`)."""
+    return values.plain_decimal(text)
+
+
 def parse_date(value: Cell) -> date:
     """A date from a cell: "31.12.2024", "1 февраля 2024 г.", ISO, Excel day numbers."""
     return _present(values.parse_date(value), value)

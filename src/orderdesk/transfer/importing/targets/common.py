@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import Table, select
@@ -141,6 +142,26 @@ def change_kind(old: Any, new: Any) -> str:
     if new in empty:
         return "cleared"
     return "changed"
+
+
+_PLAIN = (str, int, bool, type(None))
+
+
+def same_json(old: Any, new: Any) -> bool:
+    """Whether two values surely have the same stored (JSON) form, without building it.
+
+    True only where equality implies it: equal texts, integers, booleans, None, empty objects,
+    and equal decimals of one sign (`jsonable` writes a decimal from its value, but keeps
+    the sign of a zero). False means "compare the JSON forms" (`diff`), not "different".
+    """
+    kind = type(old)
+    if kind is not type(new) or old != new:
+        return False
+    if kind in _PLAIN:
+        return True
+    if kind is Decimal:
+        return bool(old.is_signed() == new.is_signed())
+    return kind is dict and not old
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:

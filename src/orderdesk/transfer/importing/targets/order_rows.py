@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, get_args
 
@@ -11,7 +10,7 @@ from orderdesk.orders.schemas import Channel
 from orderdesk.orders.totals import MAX_AMOUNT, compute_totals, line_amount
 from orderdesk.transfer.importing.mapping import normalise
 from orderdesk.transfer.importing.targets.base import FieldSpec, ParsedRow, Rejection
-from orderdesk.transfer.importing.targets.common import label, with_export_names
+from orderdesk.transfer.importing.targets.common import label, same_json, with_export_names
 
 CHANNELS = {code: code for code in get_args(Channel)}
 
@@ -143,12 +142,14 @@ def status_choices(workflow: dict[str, Any]) -> dict[str, str]:
     return choices
 
 
-@dataclass(slots=True)
 class Group:
     """The rows of one order (same key), in file order."""
 
-    key: str | None
-    rows: list[ParsedRow] = field(default_factory=list)
+    __slots__ = ("key", "rows")
+
+    def __init__(self, key: str | None, rows: list[ParsedRow]) -> None:
+        self.key = key
+        self.rows = rows
 
     @property
     def first(self) -> ParsedRow:
@@ -157,18 +158,19 @@ class Group:
 
 def group_rows(rows: list[ParsedRow], key: str) -> list[Group]:
     """Rows with the same key value form one order; rows without one are orders of their own."""
-    groups: dict[str, Group] = {}
+    groups: dict[str, list[ParsedRow]] = {}
     out: list[Group] = []
     for row in rows:
         value = row.values.get(key)
         if value is None:
             out.append(Group(None, [row]))
             continue
-        group = groups.get(value)
-        if group is None:
-            group = groups[value] = Group(value)
-            out.append(group)
-        group.rows.append(row)
+        found = groups.get(value)
+        if found is None:
+            found = groups[value] = [row]
+            out.append(Group(value, found))
+        else:
+            found.append(row)
     return out
 
 
@@ -225,15 +227,25 @@ def build_line(
     }  # fmt: skip
 
 
-def has_line(row: ParsedRow) -> bool:
-    return not LINE_NAMES.isdisjoint(row.values)
-
-
 def totals_of(order_type: Any, lines: list[dict[str, Any]]) -> tuple[Decimal, Decimal, Decimal]:
     totals = compute_totals(
         (line["amount"] for line in lines), order_type.vat_rate, order_type.prices_include_vat
     )
     return totals.subtotal, totals.vat_amount, totals.total
+
+
+def same_lines(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> bool:
+    """Whether two line lists surely have the same `lines_summary`, without formatting it."""
+    if len(old) != len(new):
+        return False
+    for a, b in zip(old, new, strict=True):
+        if (a["sku"] or a["name"]) != (b["sku"] or b["name"]):
+            return False
+        if not (
+            same_json(a["quantity"], b["quantity"]) and same_json(a["unit_price"], b["unit_price"])
+        ):
+            return False
+    return True
 
 
 def lines_summary(lines: list[dict[str, Any]]) -> list[str]:

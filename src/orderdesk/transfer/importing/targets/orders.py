@@ -32,6 +32,7 @@ from orderdesk.transfer.importing.targets.common import (
     change_rows,
     check_attributes,
     diff,
+    same_json,
     units_by_name,
     write_changes,
 )
@@ -42,8 +43,8 @@ from orderdesk.transfer.importing.targets.order_rows import (
     Group,
     build_line,
     group_rows,
-    has_line,
     lines_summary,
+    same_lines,
     status_choices,
     totals_of,
 )
@@ -80,6 +81,11 @@ LINE_INSERT: tuple[str, ...] = (
 LINE_INSERT += ("unit_price", "coefficient", "amount")
 EVENT_INSERT = ("order_id", "kind", "from_status", "to_status", "actor_id", "comment", "at")
 EXISTING = (*TRACKED, "number", "external_ref", "version", "order_type_id")
+# Order fields taken from an order's first row as they are.
+HEADER_VALUES = (
+    "status", "note", "starts_at", "ends_at", "number", "external_ref", "created_at", "channel",
+    "external_source",
+)  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -125,6 +131,18 @@ class OrdersTarget(Target):
             *attribute_fields(self.schema),
         ]
         self.units = await units_by_name(self.session)
+        self._template = {
+            **_new_order(order_type),
+            "order_type_id": order_type.id,
+            "created_by_id": self.principal.user_id,
+        }
+        self._header_values: tuple[str, ...] = HEADER_VALUES
+        self._attributes_mapped = True
+
+    def _prepare(self) -> None:
+        """What the mapped columns decide once per chunk instead of once per order."""
+        self._header_values = tuple(name for name in HEADER_VALUES if name in self.mapped)
+        self._attributes_mapped = any(name.startswith("attributes.") for name in self.mapped)
 
     @property
     def lines_mapped(self) -> bool:
@@ -144,14 +162,19 @@ class OrdersTarget(Target):
         existing = await bulk.fetch_by_keys(
             self.session, ORDERS, self.key, keys, EXISTING, *self._scope()
         )
-        skus = sorted({r.values["line_sku"] for r in rows if "line_sku" in r.values})
-        refs = sorted({r.values["customer"] for r in rows if "customer" in r.values})
+        skus, refs = set(), set()
+        for row in rows:
+            given = row.values
+            if "line_sku" in given:
+                skus.add(given["line_sku"])
+            if "customer" in given:
+                refs.add(given["customer"])
         replacing = self.lines_mapped and self.options.mode == "upsert"
         ids = [o["id"] for o in existing.values()] if replacing else []
         return _Lookups(
             existing=existing,
-            items=await repo.items_by_sku(self.session, skus),
-            customers=await repo.customers_by(self.session, refs),
+            items=await repo.items_by_sku(self.session, sorted(skus)),
+            customers=await repo.customers_by(self.session, sorted(refs)),
             old_lines=await repo.lines_of(self.session, ids),
         )
 
@@ -175,9 +198,11 @@ class OrdersTarget(Target):
 
     async def process(self, rows: list[ParsedRow], *, write: bool) -> ChunkResult:
         result = ChunkResult()
+        self._prepare()
         groups = group_rows(rows, self.key)
         found = await self._lookups(rows, [g.key for g in groups if g.key is not None])
         batch, now = _Batch(), utcnow()
+        self._template["updated_at"] = now
         for group in groups:
             old = found.existing.get(group.key)
             if self._refused(group, old, result):
@@ -234,22 +259,11 @@ class OrdersTarget(Target):
     ) -> tuple[dict[str, Any], list[dict[str, Any]] | None] | list[Rejection]:
         """The order's new field values and lines (None: lines are not in the file)."""
         first = group.first
-        values: dict[str, Any] = (
-            {k: old[k] for k in TRACKED} if old else _new_order(self.order_type)
-        )
-        for name in (
-            "status",
-            "note",
-            "starts_at",
-            "ends_at",
-            "number",
-            "external_ref",
-            "created_at",
-            "channel",
-            "external_source",
-        ):
-            if name in first.values:
-                values[name] = first.values[name]
+        values: dict[str, Any] = {k: old[k] for k in TRACKED} if old else dict(self._template)
+        given = first.values
+        for name in self._header_values:
+            if name in given:
+                values[name] = given[name]
         problems = self._party(first, customers, values)
         if (
             old is not None
@@ -264,24 +278,16 @@ class OrdersTarget(Target):
                     "import.not_your_unit",
                 )
             )
-        attrs = {**(old["attributes"] if old else {}), **attributes_of(first.values)}
+        attrs = attributes_of(given) if self._attributes_mapped else {}
+        if old:
+            attrs = {**old["attributes"], **attrs}
         # No schema and no values: nothing to check (the common case, per order).
         checked = check_attributes(self.schema, attrs, first) if attrs or self.schema else {}
         if isinstance(checked, list):
             problems.extend(checked)
         else:
             values["attributes"] = checked
-        lines: list[dict[str, Any]] | None = None
-        if self.lines_mapped and any(has_line(row) for row in group.rows):
-            lines = []
-            for row in group.rows:
-                if not has_line(row):
-                    continue
-                line = build_line(row, len(lines), items.get(row.values.get("line_sku", "")))
-                if isinstance(line, Rejection):
-                    problems.append(line)
-                else:
-                    lines.append(line)
+        lines = self._lines(group, items, problems) if self.lines_mapped else None
         if problems:
             return problems
         if lines is not None:
@@ -289,6 +295,23 @@ class OrdersTarget(Target):
                 self.order_type, lines
             )
         return values, lines
+
+    def _lines(
+        self, group: Group, items: dict[str, dict[str, Any]], problems: list[Rejection]
+    ) -> list[dict[str, Any]] | None:
+        """The order's lines (None: none of its rows has a line value); problems collected."""
+        lines: list[dict[str, Any]] = []
+        seen = False
+        for row in group.rows:
+            if LINE_NAMES.isdisjoint(row.values):
+                continue
+            seen = True
+            line = build_line(row, len(lines), items.get(row.values.get("line_sku", "")))
+            if isinstance(line, Rejection):
+                problems.append(line)
+            else:
+                lines.append(line)
+        return lines if seen else None
 
     def _update(
         self,
@@ -301,11 +324,12 @@ class OrdersTarget(Target):
         result: ChunkResult,
         now: Any,
     ) -> None:
-        before = {k: old[k] for k in TRACKED}
-        after = {k: values[k] for k in TRACKED}
-        if lines is not None:
+        # Only fields that may differ are compared in their stored (JSON) form.
+        before = {k: old[k] for k in TRACKED if not same_json(old[k], values[k])}
+        after = {k: values[k] for k in before}
+        if lines is not None and not same_lines(old_lines, lines):
             before["lines"], after["lines"] = lines_summary(old_lines), lines_summary(lines)
-        changed = diff(before, after)
+        changed = diff(before, after) if before else {}
         if not changed:
             result.unchanged += 1
             return
@@ -367,29 +391,22 @@ class OrdersTarget(Target):
         ids = await bulk.allocate_ids(self.session, ORDERS, len(batch.orders))
         numbers = await self._numbers(sum(1 for o in batch.orders if not o.get("number")), now)
         rows = []
+        own_source = "external_source" not in self.mapped
+        source, user_id = self.options.source, self.principal.user_id
+        lines_out, events_out = batch.lines, batch.events
         for order_id, order in zip(ids, batch.orders, strict=True):
-            order["id"] = order_id
-            order["number"] = order.get("number") or next(numbers)
-            created = order.pop("created_at", None) or now
             lines = order.pop("_lines") or []
+            number = order["number"] = order.get("number") or next(numbers)
+            ref = order.get("external_ref")
+            order["id"] = order_id
+            order["created_at"] = order.get("created_at") or now
             names = " ".join(line["name"] for line in lines[:20])
-            order["search_text"] = search_text(
-                order["number"], order.get("external_ref"), (order["note"] or "")[:300], names
-            )
-            if "external_source" not in self.mapped:
-                source = self.options.source if order.get("external_ref") else None
-                order["external_source"] = source
-            order.update(
-                order_type_id=self.order_type.id,
-                created_by_id=self.principal.user_id,
-                created_at=created,
-                updated_at=now,
-            )
+            order["search_text"] = search_text(number, ref, (order["note"] or "")[:300], names)
+            if own_source:
+                order["external_source"] = source if ref else None
             rows.append(tuple(map(order.get, ORDER_INSERT)))
-            batch.lines.extend(_line_tuple(order_id, line) for line in lines)
-            batch.events.append(
-                (order_id, "created", None, order["status"], self.principal.user_id, "import", now)
-            )
+            lines_out.extend([(order_id, *_LINE_VALUES(line)) for line in lines])
+            events_out.append((order_id, "created", None, order["status"], user_id, "import", now))
         await bulk.insert_rows(self.session, ORDERS, ORDER_INSERT, rows)
 
     async def _numbers(self, count: int, now: Any) -> Any:
