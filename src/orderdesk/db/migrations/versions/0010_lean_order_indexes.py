@@ -1,13 +1,12 @@
-"""lean order indexes: drop status, channel and total; partial starts_at and external_ref
+"""lean order indexes: partial starts_at and external_ref
 
 Revision ID: 0010
 Revises: 0009
 Create Date: 2026-11-26 09:00:00
 
-Every index of `orders` is maintained on each bulk import (ADR 0014 "Performance"). Status is
-served within a type by (order_type_id, status), channel and total by no list that needs an
-index; the time range and the external reference are set on few orders, so their indexes
-hold only the rows that have one.
+Every index of `orders` is maintained on each bulk import (ADR 0014 "Performance"). The time
+range and the external reference are set on few orders, so their indexes hold only the rows
+that have one. (Status, channel and total keep their indexes: every list filter has one.)
 """
 
 from collections.abc import Sequence
@@ -28,9 +27,6 @@ def _where(column: str) -> dict[str, sa.TextClause]:
 
 def upgrade() -> None:
     with op.batch_alter_table("orders", schema=None) as batch_op:
-        batch_op.drop_index("ix_orders_status")
-        batch_op.drop_index("ix_orders_channel")
-        batch_op.drop_index("ix_orders_total")
         batch_op.drop_index("ix_orders_starts_at")
         batch_op.drop_index("ix_orders_external_ref")
         batch_op.create_index(
@@ -47,6 +43,3 @@ def downgrade() -> None:
         batch_op.drop_index("ix_orders_starts_at")
         batch_op.create_index("ix_orders_external_ref", ["external_ref"], unique=False)
         batch_op.create_index("ix_orders_starts_at", ["starts_at"], unique=False)
-        batch_op.create_index("ix_orders_total", ["total"], unique=False)
-        batch_op.create_index("ix_orders_channel", ["channel"], unique=False)
-        batch_op.create_index("ix_orders_status", ["status"], unique=False)
