@@ -49,10 +49,32 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
+    server_cpu: float = 0.0  # seconds of CPU the server process used during the run
+    client_cpu: float = 0.0  # this process: the load driver and the Bot API stand-in
 
     @property
     def rate(self) -> float:
         return self.updates / self.seconds if self.seconds else 0.0
+
+    @property
+    def server_ms(self) -> float:
+        """Server CPU milliseconds per update: what a busy, shared machine does not blur."""
+        return self.server_cpu * 1000 / self.updates if self.updates else 0.0
+
+    @property
+    def client_ms(self) -> float:
+        return self.client_cpu * 1000 / self.updates if self.updates else 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
 
 
 def sh(*args: str, env: dict[str, str] | None = None) -> str:
@@ -133,6 +155,7 @@ async def drive(
     port: int,
     streams: list[list[dict[str, Any]]],
     concurrency: int,
+    pid: int | None = None,
 ) -> Result:
     """POST each stream's updates in order; `concurrency` streams at a time."""
     import aiohttp
@@ -158,9 +181,13 @@ async def drive(
                         errors += answer.status != 200
                     latencies.append(time.perf_counter() - began)
 
+        server_before = cpu_seconds(pid) if pid else 0.0
+        client_before = own_cpu_seconds()
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         seconds = time.perf_counter() - started
+        server_cpu = cpu_seconds(pid) - server_before if pid else 0.0
+        client_cpu = own_cpu_seconds() - client_before
     latencies.sort()
     return Result(
         updates=len(latencies),
@@ -168,6 +195,8 @@ async def drive(
         p50_ms=latencies[len(latencies) // 2] * 1000 if latencies else 0.0,
         p99_ms=latencies[int(len(latencies) * 0.99)] * 1000 if latencies else 0.0,
         errors=errors,
+        server_cpu=server_cpu,
+        client_cpu=client_cpu,
     )
 
 
@@ -255,8 +284,8 @@ async def webhook_part(args: argparse.Namespace) -> None:
                 ("browsing", lambda: browsing_streams(args.updates, 1_000_000)),
                 ("ordering", lambda: ordering_streams(customers, 2_000_000, items)),
             ):
-                ours = await drive(ORDERDESK_PORT, make(), c)
-                bare = await drive(BASELINE_PORT, make(), c)
+                ours = await drive(ORDERDESK_PORT, make(), c, servers["orderdesk"].pid)
+                bare = await drive(BASELINE_PORT, make(), c, servers["baseline"].pid)
                 results[name] = (ours, bare)
                 print(f"{name}: done", flush=True)
             orders = psql("SELECT count(*) FROM orders WHERE channel = 'telegram'", DB).strip()
@@ -273,16 +302,20 @@ def print_table(
     targets = {"browsing": 500, "ordering": 200}
     print(f"\nwebhook: 1 uvicorn worker each, PostgreSQL, shop demo, concurrency {concurrency}")
     print(f"{'stream':10} {'server':10} {'updates':>8} {'upd/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'errors':>6}  ratio / target")  # fmt: skip
+          f"{'errors':>6} {'srv CPU ms/upd':>14} {'bench CPU ms/upd':>16}  "
+          "ratio / target")  # fmt: skip
     for name, (ours, bare) in results.items():
         for label, r in (("orderdesk", ours), ("bare", bare)):
             extra = ""
             if label == "orderdesk":
                 ratio = ours.rate / bare.rate if bare.rate else 0.0
                 verdict = "met" if ours.rate >= targets[name] else "NOT met"
-                extra = f"  {ratio:.2f}× bare; ≥ {targets[name]}/s {verdict}"
+                cpu_ratio = ours.server_ms / bare.server_ms if bare.server_ms else 0.0
+                extra = (f"  {ratio:.2f}× bare rate, {cpu_ratio:.1f}× bare CPU; "
+                         f"≥ {targets[name]}/s {verdict}")  # fmt: skip
             print(f"{name:10} {label:10} {r.updates:8d} {r.rate:8.0f} {r.p50_ms:8.1f} "
-                  f"{r.p99_ms:8.1f} {r.errors:6d}{extra}")  # fmt: skip
+                  f"{r.p99_ms:8.1f} {r.errors:6d} {r.server_ms:14.2f} {r.client_ms:16.2f}"
+                  f"{extra}")  # fmt: skip
     print(f"orders created through the bot: {orders}; Bot API calls answered: {calls}")
 
 
