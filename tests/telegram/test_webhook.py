@@ -87,6 +87,8 @@ async def test_two_api_instances_receiving_one_update_answer_it_once(
         for app in apps:
             await app.state.telegram.close()
     assert [s.status_code for s in statuses] == [200, 200]
+    for answer in statuses:  # as Telegram does with each instance's response
+        await tg_api.apply_webhook_answer(answer.content, answer.headers["content-type"])
     assert len(tg_api.texts(603)) == 1
     assert await _count(container, User) == 1
 

@@ -6,7 +6,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware, Bot
+from aiogram import BaseMiddleware
+from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import CallbackQuery, Chat, TelegramObject, Update
 from aiogram.types import User as TgUser
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -20,6 +21,7 @@ from orderdesk.core.i18n import set_locale, t
 from orderdesk.db.types import utcnow
 from orderdesk.telegram.accounts import TelegramIdentity, find_user, user_for_telegram
 from orderdesk.telegram.bot import texts  # noqa: F401  (registers the bot's texts)
+from orderdesk.telegram.bot.render import Answer
 from orderdesk.telegram.models import TelegramUpdate
 
 log = logging.getLogger("orderdesk.telegram.bot")
@@ -35,15 +37,14 @@ def _locale_of(tg_user: TgUser | None) -> str:
     return "en" if code and not code.lower().startswith("ru") else "ru"
 
 
-async def say(bot: Bot, data: dict[str, Any], event: TelegramObject, text: str) -> None:
-    """Tell the sender `text`: an alert for a button press, a message otherwise."""
+def say(data: dict[str, Any], event: TelegramObject, text: str) -> Answer:
+    """Telling the sender `text` (an alert for a button press, a message otherwise), as the
+    update's answer: the webhook carries it in its response, polling calls it."""
     query = event.callback_query if isinstance(event, Update) else None
     if isinstance(query, CallbackQuery):
-        await bot.answer_callback_query(query.id, text=text[:200], show_alert=True)
-        return
+        return AnswerCallbackQuery(callback_query_id=query.id, text=text[:200], show_alert=True)
     chat: Chat | None = data.get("event_chat")
-    if chat is not None:
-        await bot.send_message(chat.id, text)
+    return SendMessage(chat_id=chat.id, text=text) if chat is not None else None
 
 
 class ErrorMiddleware(BaseMiddleware):
@@ -60,20 +61,12 @@ class ErrorMiddleware(BaseMiddleware):
             text = text or t(exc.title_key, locale)
             if exc.errors:  # field messages are in the user's locale (set by UserMiddleware)
                 text += "\n" + "\n".join(str(error["message"]) for error in exc.errors[:5])
-            await self._reply(data, event, text)
+            return say(data, event, text)
         except Exception:
             update_id = event.update_id if isinstance(event, Update) else None
             log.exception("telegram update %s failed", update_id, extra={"update_id": update_id})
             locale = data.get("locale") or _locale_of(data.get("event_from_user"))
-            await self._reply(data, event, t("bot.error", locale))
-        return None
-
-    @staticmethod
-    async def _reply(data: dict[str, Any], event: TelegramObject, text: str) -> None:
-        try:
-            await say(data["bot"], data, event, text)
-        except Exception:  # Telegram unreachable: logged, the next update is still served
-            log.warning("could not send the error reply", exc_info=True)
+            return say(data, event, t("bot.error", locale))
 
 
 class TransactionMiddleware(BaseMiddleware):
@@ -154,9 +147,9 @@ class RateLimitMiddleware(BaseMiddleware):
             notice = f"telegram:ratelimit-notice:{tg_user.id}"
             if await self.container.locks.acquire(notice, max(1, seconds)) is not None:
                 text = t("bot.rate_limited", _locale_of(tg_user), seconds=seconds)
-                await say(data["bot"], data, event, text)
-            elif isinstance(event, Update) and event.callback_query is not None:
-                await data["bot"].answer_callback_query(event.callback_query.id)
+                return say(data, event, text)
+            if isinstance(event, Update) and event.callback_query is not None:
+                return AnswerCallbackQuery(callback_query_id=event.callback_query.id)
             return None
         return await handler(event, data)
 
@@ -178,8 +171,7 @@ class UserMiddleware(BaseMiddleware):
             found = await find_user(data["session"], identity.id)
             if found is None:
                 if isinstance(event, Update) and event.callback_query is not None:
-                    text = t("bot.staff.not_allowed", identity.locale)
-                    await say(data["bot"], data, event, text)
+                    return say(data, event, t("bot.staff.not_allowed", identity.locale))
                 return None
             user, created = found, False
         else:
@@ -188,11 +180,9 @@ class UserMiddleware(BaseMiddleware):
         set_locale(locale)
         data.update(user=user, principal=principal_of(user), locale=locale, user_created=created)
         if user.status == "blocked":
-            await say(data["bot"], data, event, t("bot.blocked", locale))
-            return None
+            return say(data, event, t("bot.blocked", locale))
         if user.status == "pending" and not _may_wait(event):
-            await say(data["bot"], data, event, t("bot.pending", locale))
-            return None
+            return say(data, event, t("bot.pending", locale))
         return await handler(event, data)
 
 
