@@ -111,6 +111,21 @@ async def _run(plan: _Plan, driver: Any, values: Mapping[str, Any]) -> list[dict
     return rows
 
 
+async def begin(session: AsyncSession) -> None:
+    """Make sure the session's transaction has begun on the database.
+
+    SQLAlchemy's asyncpg adapter sends BEGIN lazily, with the first statement it runs itself:
+    a `Prepared` statement run straight on the driver before that would run outside the
+    session's transaction (a write there would commit at once). No-op elsewhere.
+    """
+    conn = await session.connection()
+    if conn.dialect.name != "postgresql":
+        return
+    adapter = (await conn.get_raw_connection()).dbapi_connection
+    if getattr(adapter, "_transaction", True) is None:
+        await adapter._start_transaction()  # type: ignore[union-attr]
+
+
 class Prepared:
     """A read statement of a hot path with named bind parameters, built once at import.
 

@@ -44,6 +44,11 @@ def build_dispatcher(container: Container) -> Dispatcher:
         *(fresh(module.router) for module in (customer, checkout, staff, catalog)),
         catalog.free_text_router(),
     )
+    for router in dp.chain_tail:
+        for observer in router.observers.values():
+            for handler in (*observer.handlers, observer._handler):
+                for event_filter in handler.filters or ():
+                    inline(event_filter)
     return dp
 
 
@@ -55,9 +60,6 @@ def fresh(template: Router) -> Router:
         target = router.observers[name]
         target.handlers.extend(observer.handlers)
         target._handler.filters = observer._handler.filters  # router-wide filters
-        for handler in (*observer.handlers, observer._handler):
-            for event_filter in handler.filters or ():
-                inline(event_filter)
     return router
 
 

@@ -10,14 +10,18 @@ from aiogram import BaseMiddleware
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import CallbackQuery, Chat, TelegramObject, Update
 from aiogram.types import User as TgUser
+from sqlalchemy import bindparam, exists, literal_column, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
+from orderdesk.auth.models import User
 from orderdesk.auth.service import principal_of
 from orderdesk.container import Container
 from orderdesk.core.errors import AppError, RateLimited
 from orderdesk.core.i18n import set_locale, t
+from orderdesk.db.query import Prepared, begin
 from orderdesk.db.types import utcnow
 from orderdesk.telegram.accounts import TelegramIdentity, find_user, user_for_telegram
 from orderdesk.telegram.bot import texts  # noqa: F401  (registers the bot's texts)
@@ -83,9 +87,15 @@ class TransactionMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
+        tg_user: TgUser | None = data.get("event_from_user")
         async with self.container.write_sessions() as session:
-            if not await _claim(session, event.update_id, self.dialect):
+            telegram_id = tg_user.id if tg_user is not None else None
+            claimed, sender = await claim_update(
+                session, event.update_id, telegram_id, self.dialect
+            )
+            if not claimed:
                 raise Duplicate(event.update_id)
+            data[SENDER] = sender
             data["session"] = session
             data["container"] = self.container
             try:
@@ -111,6 +121,52 @@ class TransactionMiddleware(BaseMiddleware):
                     await session.commit()
         except Exception:
             log.warning("could not record failed update %s", update_id, exc_info=True)
+
+
+# The update_id claim and the sender's user in one round trip (PostgreSQL): a CTE inserts the
+# id; the select says whether it did and brings the user's row, if any.
+_CLAIM = (
+    pg_insert(TelegramUpdate)
+    .values(update_id=bindparam("update_id"), received_at=bindparam("received_at"))
+    .on_conflict_do_nothing(index_elements=["update_id"])
+    .returning(TelegramUpdate.update_id)
+    .cte("claim")
+)
+_ONE = select(literal_column("1").label("one")).subquery("one")
+_USERS = User.__table__
+CLAIM_AND_SENDER = Prepared(
+    select(exists(select(_CLAIM.c.update_id)).label("claimed"), *_USERS.c).select_from(
+        _ONE.outerjoin(_USERS, _USERS.c.telegram_id == bindparam("telegram_id"))
+    )
+)
+SENDER = "orderdesk_sender"  # data key: the sender's User found with the claim (or None)
+
+
+async def claim_update(
+    session: AsyncSession, update_id: int, telegram_id: int | None, dialect: str
+) -> tuple[bool, User | None]:
+    """Take `update_id` (False if taken before) and find the user of `telegram_id`, if any.
+
+    On PostgreSQL one statement, run straight on the driver inside the session's transaction;
+    the user comes back as a persistent ORM object of this session without an ORM query.
+    """
+    if dialect != "postgresql":
+        if not await _claim(session, update_id, dialect):
+            return False, None
+        return True, await find_user(session, telegram_id) if telegram_id is not None else None
+    await begin(session)
+    row = await CLAIM_AND_SENDER.one(
+        session, update_id=update_id, received_at=utcnow(), telegram_id=telegram_id
+    )
+    assert row is not None
+    if not row.pop("claimed"):
+        return False, None
+    if row["id"] is None:
+        return True, None
+    user = User(**row)
+    make_transient_to_detached(user)
+    session.add(user)
+    return True, user
 
 
 async def _claim(session: AsyncSession, update_id: int, dialect: str) -> bool:
@@ -166,7 +222,10 @@ class UserMiddleware(BaseMiddleware):
             return None  # channel posts and the like: nobody to act as
         identity = TelegramIdentity.from_dict(tg_user.model_dump())
         chat: Chat | None = data.get("event_chat")
-        if chat is not None and chat.type != "private":
+        known: User | None = data.pop(SENDER, None)  # found with the update's claim
+        if known is not None:
+            user, created = known, False
+        elif chat is not None and chat.type != "private":
             # In groups only people already linked to a user act; nobody is created there.
             found = await find_user(data["session"], identity.id)
             if found is None:
