@@ -51,6 +51,7 @@ class Result:
     errors: int
     server_cpu: float = 0.0  # seconds of CPU the server process used during the run
     client_cpu: float = 0.0  # this process: the load driver and the Bot API stand-in
+    db_cpu: float = 0.0  # PostgreSQL backends serving the benchmark database
     requested: int = 0  # Bot API calls the server made to the stand-in during the run
     answered: int = 0  # methods carried in webhook responses (applied by the stand-in)
 
@@ -64,6 +65,10 @@ class Result:
         return self.server_cpu * 1000 / self.updates if self.updates else 0.0
 
     @property
+    def db_ms(self) -> float:
+        return self.db_cpu * 1000 / self.updates if self.updates else 0.0
+
+    @property
     def client_ms(self) -> float:
         return self.client_cpu * 1000 / self.updates if self.updates else 0.0
 
@@ -72,6 +77,18 @@ def cpu_seconds(pid: int) -> float:
     """utime + stime of a process (Linux /proc), in seconds."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def database_cpu() -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend connected to the benchmark database."""
+    pids = psql(f"SELECT pid FROM pg_stat_activity WHERE datname = '{DB}'").split()
+    found = {}
+    for pid in map(int, pids):
+        try:
+            found[pid] = cpu_seconds(pid)
+        except OSError:  # gone meanwhile
+            continue
+    return found
 
 
 def own_cpu_seconds() -> float:
@@ -159,6 +176,7 @@ async def drive(
     concurrency: int,
     pid: int | None = None,
     api: Any = None,
+    database: bool = False,
 ) -> Result:
     """POST each stream's updates in order; `concurrency` streams at a time. With `api` (the
     stand-in), a method answered in a webhook response is applied there, as Telegram would;
@@ -189,6 +207,7 @@ async def drive(
                     if api is not None and answer.status == 200:
                         await api.apply_webhook_answer(body, answer.content_type)
 
+        db_before = database_cpu() if database else {}
         server_before = cpu_seconds(pid) if pid else 0.0
         client_before = own_cpu_seconds()
         started = time.perf_counter()
@@ -196,6 +215,8 @@ async def drive(
         seconds = time.perf_counter() - started
         server_cpu = cpu_seconds(pid) - server_before if pid else 0.0
         client_cpu = own_cpu_seconds() - client_before
+        db_after = database_cpu() if database else {}
+        db_cpu = sum(used - db_before.get(pid_, 0.0) for pid_, used in db_after.items())
     latencies.sort()
     calls = api.calls[calls_before:] if api is not None else []
     answered = sum(call.via_webhook for call in calls)
@@ -207,6 +228,7 @@ async def drive(
         errors=errors,
         server_cpu=server_cpu,
         client_cpu=client_cpu,
+        db_cpu=db_cpu,
         requested=len(calls) - answered,
         answered=answered,
     )
@@ -297,7 +319,7 @@ async def webhook_part(args: argparse.Namespace) -> None:
                 ("browsing", lambda: browsing_streams(args.updates, 1_000_000)),
                 ("ordering", lambda: ordering_streams(customers, 2_000_000, items)),
             ):
-                ours = await drive(ORDERDESK_PORT, make(), c, servers["orderdesk"].pid, api)
+                ours = await drive(ORDERDESK_PORT, make(), c, servers["orderdesk"].pid, api, True)
                 bare = await drive(BASELINE_PORT, make(), c, servers["baseline"].pid, api)
                 results[name] = (ours, bare)
                 print(f"{name}: done", flush=True)
@@ -315,7 +337,7 @@ def print_table(results: dict[str, tuple[Result, Result]], concurrency: int, ord
     targets = {"browsing": 500, "ordering": 200}
     print(f"\nwebhook: 1 uvicorn worker each, PostgreSQL, shop demo, concurrency {concurrency}")
     print(f"{'stream':10} {'server':10} {'updates':>8} {'upd/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'errors':>6} {'srv CPU ms/upd':>14} {'bench CPU ms/upd':>16}  "
+          f"{'errors':>6} {'srv CPU ms/upd':>14} {'db CPU ms/upd':>13} {'bench CPU ms/upd':>16}  "
           "ratio / target")  # fmt: skip
     for name, (ours, bare) in results.items():
         for label, r in (("orderdesk", ours), ("bare", bare)):
@@ -327,7 +349,8 @@ def print_table(results: dict[str, tuple[Result, Result]], concurrency: int, ord
                 extra = (f"  {ratio:.2f}× bare rate, {cpu_ratio:.1f}× bare CPU; "
                          f"≥ {targets[name]}/s {verdict}")  # fmt: skip
             print(f"{name:10} {label:10} {r.updates:8d} {r.rate:8.0f} {r.p50_ms:8.1f} "
-                  f"{r.p99_ms:8.1f} {r.errors:6d} {r.server_ms:14.2f} {r.client_ms:16.2f}"
+                  f"{r.p99_ms:8.1f} {r.errors:6d} {r.server_ms:14.2f} {r.db_ms:13.2f} "
+                  f"{r.client_ms:16.2f}"
                   f"{extra}")  # fmt: skip
     for name, (ours, _) in results.items():
         print(f"{name}: Bot API calls per update {ours.requested / ours.updates:.2f} requested "
