@@ -5,10 +5,15 @@ realistic updates POSTed to /telegram/webhook at a fixed concurrency, the loopba
 stand-in answering the bot's calls; in the same run aiogram's bare Dispatcher with an empty
 handler behind a minimal Starlette webhook is the baseline. Two streams:
 
-* browsing — catalog page callbacks (`l:a:0:<page>`): dedupe insert, user lookup, one catalog
-  query, answerCallbackQuery + editMessageText to the stand-in;
+* browsing — catalog page callbacks (`l:a:0:<page>`): the update_id claim with the user lookup,
+  one catalog query, answerCallbackQuery to the stand-in, editMessageText in the webhook response;
 * ordering — each simulated customer runs the checkout: item button, quantity message, delivery
   choice, confirm (the last one creates the order through orders/service.py).
+
+A method a response names is applied by the stand-in, as Telegram would (ADR 0020). Besides
+rates and latencies it prints CPU milliseconds per update of the server process, of the
+PostgreSQL backends serving the benchmark database and of this process (load driver and
+stand-in): on a shared machine these move far less than the rates.
 
 Run:  .venv/bin/python benchmarks/telegram.py --part webhook [--updates 4000] [--concurrency 32]
 """
