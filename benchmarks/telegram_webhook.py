@@ -5,10 +5,15 @@ realistic updates POSTed to /telegram/webhook at a fixed concurrency, the loopba
 stand-in answering the bot's calls; in the same run aiogram's bare Dispatcher with an empty
 handler behind a minimal Starlette webhook is the baseline. Two streams:
 
-* browsing — catalog page callbacks (`l:a:0:<page>`): dedupe insert, user lookup, one catalog
-  query, answerCallbackQuery + editMessageText to the stand-in;
+* browsing — catalog page callbacks (`l:a:0:<page>`): the update_id claim with the user lookup,
+  one catalog query, answerCallbackQuery to the stand-in, editMessageText in the webhook response;
 * ordering — each simulated customer runs the checkout: item button, quantity message, delivery
   choice, confirm (the last one creates the order through orders/service.py).
+
+A method a response names is applied by the stand-in, as Telegram would (ADR 0020). Besides
+rates and latencies it prints CPU milliseconds per update of the server process, of the
+PostgreSQL backends serving the benchmark database and of this process (load driver and
+stand-in): on a shared machine these move far less than the rates.
 
 Run:  .venv/bin/python benchmarks/telegram.py --part webhook [--updates 4000] [--concurrency 32]
 """
@@ -49,10 +54,51 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
+    server_cpu: float = 0.0  # seconds of CPU the server process used during the run
+    client_cpu: float = 0.0  # this process: the load driver and the Bot API stand-in
+    db_cpu: float = 0.0  # PostgreSQL backends serving the benchmark database
+    requested: int = 0  # Bot API calls the server made to the stand-in during the run
+    answered: int = 0  # methods carried in webhook responses (applied by the stand-in)
 
     @property
     def rate(self) -> float:
         return self.updates / self.seconds if self.seconds else 0.0
+
+    @property
+    def server_ms(self) -> float:
+        """Server CPU milliseconds per update: what a busy, shared machine does not blur."""
+        return self.server_cpu * 1000 / self.updates if self.updates else 0.0
+
+    @property
+    def db_ms(self) -> float:
+        return self.db_cpu * 1000 / self.updates if self.updates else 0.0
+
+    @property
+    def client_ms(self) -> float:
+        return self.client_cpu * 1000 / self.updates if self.updates else 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def database_cpu() -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend connected to the benchmark database."""
+    pids = psql(f"SELECT pid FROM pg_stat_activity WHERE datname = '{DB}'").split()
+    found = {}
+    for pid in map(int, pids):
+        try:
+            found[pid] = cpu_seconds(pid)
+        except OSError:  # gone meanwhile
+            continue
+    return found
+
+
+def own_cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
 
 
 def sh(*args: str, env: dict[str, str] | None = None) -> str:
@@ -133,8 +179,13 @@ async def drive(
     port: int,
     streams: list[list[dict[str, Any]]],
     concurrency: int,
+    pid: int | None = None,
+    api: Any = None,
+    database: bool = False,
 ) -> Result:
-    """POST each stream's updates in order; `concurrency` streams at a time."""
+    """POST each stream's updates in order; `concurrency` streams at a time. With `api` (the
+    stand-in), a method answered in a webhook response is applied there, as Telegram would;
+    an update's latency ends when its response (and so its answer) has arrived."""
     import aiohttp
 
     url = f"http://127.0.0.1:{port}/telegram/webhook"
@@ -145,6 +196,7 @@ async def drive(
     latencies: list[float] = []
     errors = 0
     queue = list(reversed(streams))
+    calls_before = len(api.calls) if api is not None else 0
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as http:
 
@@ -154,20 +206,36 @@ async def drive(
                 for update in queue.pop():
                     began = time.perf_counter()
                     async with http.post(url, data=json.dumps(update), headers=headers) as answer:
-                        await answer.read()
+                        body = await answer.read()
                         errors += answer.status != 200
                     latencies.append(time.perf_counter() - began)
+                    if api is not None and answer.status == 200:
+                        await api.apply_webhook_answer(body, answer.content_type)
 
+        db_before = database_cpu() if database else {}
+        server_before = cpu_seconds(pid) if pid else 0.0
+        client_before = own_cpu_seconds()
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         seconds = time.perf_counter() - started
+        server_cpu = cpu_seconds(pid) - server_before if pid else 0.0
+        client_cpu = own_cpu_seconds() - client_before
+        db_after = database_cpu() if database else {}
+        db_cpu = sum(used - db_before.get(pid_, 0.0) for pid_, used in db_after.items())
     latencies.sort()
+    calls = api.calls[calls_before:] if api is not None else []
+    answered = sum(call.via_webhook for call in calls)
     return Result(
         updates=len(latencies),
         seconds=seconds,
         p50_ms=latencies[len(latencies) // 2] * 1000 if latencies else 0.0,
         p99_ms=latencies[int(len(latencies) * 0.99)] * 1000 if latencies else 0.0,
         errors=errors,
+        server_cpu=server_cpu,
+        client_cpu=client_cpu,
+        db_cpu=db_cpu,
+        requested=len(calls) - answered,
+        answered=answered,
     )
 
 
@@ -247,6 +315,7 @@ async def webhook_part(args: argparse.Namespace) -> None:
             "baseline": start("benchmarks.telegram_webhook:baseline_app", BASELINE_PORT, env),
         }
         try:
+            orders_before = int(psql(BOT_ORDERS, DB))
             c = args.concurrency
             customers = args.updates // 4
             await drive(ORDERDESK_PORT, warm_streams(range(1_000_000, 1_000_000 + USERS)), c)
@@ -255,35 +324,44 @@ async def webhook_part(args: argparse.Namespace) -> None:
                 ("browsing", lambda: browsing_streams(args.updates, 1_000_000)),
                 ("ordering", lambda: ordering_streams(customers, 2_000_000, items)),
             ):
-                ours = await drive(ORDERDESK_PORT, make(), c)
-                bare = await drive(BASELINE_PORT, make(), c)
+                ours = await drive(ORDERDESK_PORT, make(), c, servers["orderdesk"].pid, api, True)
+                bare = await drive(BASELINE_PORT, make(), c, servers["baseline"].pid, api)
                 results[name] = (ours, bare)
                 print(f"{name}: done", flush=True)
-            orders = psql("SELECT count(*) FROM orders WHERE channel = 'telegram'", DB).strip()
-            calls = len(api.calls)
+            orders = int(psql(BOT_ORDERS, DB)) - orders_before
         finally:
             for proc in servers.values():
                 stop(proc)
-    print_table(results, c, orders, calls)
+    print_table(results, c, orders)
 
 
-def print_table(
-    results: dict[str, tuple[Result, Result]], concurrency: int, orders: str, calls: int
-) -> None:
+BOT_ORDERS = "SELECT count(*) FROM orders WHERE channel = 'telegram'"
+
+
+def print_table(results: dict[str, tuple[Result, Result]], concurrency: int, orders: int) -> None:
     targets = {"browsing": 500, "ordering": 200}
     print(f"\nwebhook: 1 uvicorn worker each, PostgreSQL, shop demo, concurrency {concurrency}")
     print(f"{'stream':10} {'server':10} {'updates':>8} {'upd/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'errors':>6}  ratio / target")  # fmt: skip
+          f"{'errors':>6} {'srv CPU ms/upd':>14} {'db CPU ms/upd':>13} {'bench CPU ms/upd':>16}  "
+          "ratio / target")  # fmt: skip
     for name, (ours, bare) in results.items():
         for label, r in (("orderdesk", ours), ("bare", bare)):
             extra = ""
             if label == "orderdesk":
                 ratio = ours.rate / bare.rate if bare.rate else 0.0
                 verdict = "met" if ours.rate >= targets[name] else "NOT met"
-                extra = f"  {ratio:.2f}× bare; ≥ {targets[name]}/s {verdict}"
+                cpu_ratio = ours.server_ms / bare.server_ms if bare.server_ms else 0.0
+                extra = (f"  {ratio:.2f}× bare rate, {cpu_ratio:.1f}× bare CPU; "
+                         f"≥ {targets[name]}/s {verdict}")  # fmt: skip
             print(f"{name:10} {label:10} {r.updates:8d} {r.rate:8.0f} {r.p50_ms:8.1f} "
-                  f"{r.p99_ms:8.1f} {r.errors:6d}{extra}")  # fmt: skip
-    print(f"orders created through the bot: {orders}; Bot API calls answered: {calls}")
+                  f"{r.p99_ms:8.1f} {r.errors:6d} {r.server_ms:14.2f} {r.db_ms:13.2f} "
+                  f"{r.client_ms:16.2f}"
+                  f"{extra}")  # fmt: skip
+    for name, (ours, _) in results.items():
+        print(f"{name}: Bot API calls per update {ours.requested / ours.updates:.2f} requested "
+              f"by orderdesk + {ours.answered / ours.updates:.2f} answered in the webhook "
+              "response")  # fmt: skip
+    print(f"orders created through the bot in this run: {orders}")
 
 
 PARTS: dict[str, Callable[[argparse.Namespace], Awaitable[None]]] = {"webhook": webhook_part}

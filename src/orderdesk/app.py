@@ -72,11 +72,6 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     install_error_handlers(app)
     install_docs(app)
     _mount_routers(app)
-    app.state.telegram = None
-    if settings.telegram_enabled and settings.telegram_mode == "webhook":
-        from orderdesk.telegram.webhook import install_webhook
-
-        app.state.telegram = install_webhook(app, container)
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.max_body_bytes,
@@ -102,6 +97,12 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
             expose_headers=["ETag", "X-Request-ID", "Retry-After"],
             max_age=600,
         )
+    app.state.telegram = None
+    if settings.telegram_enabled and settings.telegram_mode == "webhook":
+        from orderdesk.telegram.webhook import install_webhook
+
+        # Just inside the request context: a webhook request skips routing and the rest.
+        app.state.telegram = install_webhook(app, container)
     app.add_middleware(RequestContextMiddleware, production=settings.is_production)
     install_miniapp(app, API_PREFIX)  # /app; last: its header middleware is the outermost
     return app

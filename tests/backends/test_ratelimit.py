@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from limits import parse
 
 from orderdesk.backends import Backends
+from orderdesk.backends.ratelimit import MemoryWindows
 from orderdesk.core.errors import RateLimited
 
 
@@ -22,3 +24,15 @@ async def test_reset_forgets_counters(backends: Backends) -> None:
         await backends.rate_limiter.hit("2/minute", "k")
     await backends.rate_limiter.reset()
     await backends.rate_limiter.hit("2/minute", "k")
+
+
+def test_in_memory_windows_move_and_forget_idle_keys() -> None:
+    windows = MemoryWindows()
+    rate = parse("2/minute")
+    assert windows.hit(rate, ("anna",), 1000.0) is None
+    assert windows.hit(rate, ("anna",), 1030.0) is None
+    assert windows.hit(rate, ("anna",), 1059.0) == 1060.0  # refused until the first hit ages out
+    assert windows.hit(rate, ("anna",), 1060.5) is None  # the window moved: one hit left in it
+    assert windows.hit(rate, ("boris",), 1061.0) is None  # other keys count on their own
+    windows.hit(rate, ("olga",), 1200.0)  # a sweep: anna and boris have been idle a window long
+    assert list(windows._hits) == [("2", "60.0", "olga")]

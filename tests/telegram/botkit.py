@@ -26,11 +26,16 @@ class Conversation:
         self.container = container
 
     async def post(self, update: dict[str, Any], *, secret: str = SECRET) -> httpx.Response:
-        return await self.http.post(
+        """POST as Telegram does; a 200 response's method is applied as Telegram would."""
+        response = await self.http.post(
             "/telegram/webhook",
             json=update,
             headers={"X-Telegram-Bot-Api-Secret-Token": secret},
         )
+        if response.status_code == 200:
+            content_type = response.headers.get("content-type", "")
+            await self.api.apply_webhook_answer(response.content, content_type)
+        return response
 
     async def send(self, update: dict[str, Any]) -> None:
         response = await self.post(update)

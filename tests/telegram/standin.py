@@ -4,8 +4,10 @@ The real aiogram client talks to it through `TelegramAPIServer.from_base(standin
 (set `ORDERDESK_TELEGRAM_API_BASE` / `Settings.telegram_api_base`). It answers like Telegram:
 `{"ok": true, "result": ...}` or `{"ok": false, "error_code": ..., "description": ...,
 "parameters": {...}}`; records every call; serves `getUpdates` long polling from a queue;
-delivers updates to a registered webhook with the secret-token header; can enforce Telegram's
-flood limits (429 with retry_after) and answer 403 for chats that blocked the bot.
+delivers updates to a registered webhook with the secret-token header and, as Telegram does,
+calls the one method a webhook may name in its response body (`apply_webhook_answer`); can
+enforce Telegram's flood limits (429 with retry_after) and answer 403 for chats that blocked
+the bot.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import contextlib
 import itertools
 import json
 import time
+import urllib.parse
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -68,6 +71,7 @@ class Call:
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     at: float = 0.0
     status: int = 200
+    via_webhook: bool = False  # named in a webhook's response, not requested by the bot
 
     @property
     def chat_id(self) -> int | None:
@@ -167,7 +171,36 @@ class BotAPIStandIn:
             aiohttp.ClientSession() as client,
             client.post(self.webhook_url, data=json.dumps(update), headers=headers) as response,
         ):
+            if response.status == 200:
+                await self.apply_webhook_answer(await response.read(), response.content_type)
             return response.status
+
+    async def apply_webhook_answer(self, body: bytes, content_type: str) -> Call | None:
+        """What Telegram does with a webhook's 200 response: it calls the method the body names
+        (JSON or a urlencoded form with `method`), if any, and tells the bot nothing back.
+
+        The call is recorded like a requested one (`via_webhook=True`), with the status
+        Telegram would have given it; limits and scripted failures apply to it too.
+        """
+        params = _webhook_params(body, content_type)
+        method = str(params.pop("method", "") or "")
+        if not method:
+            return None
+        _decode_json_fields(params)
+        call = Call(method, params, {}, time.monotonic(), via_webhook=True)
+        failure = self._scripted(method, call.chat_id) or self._limited(method, call.chat_id)
+        if failure is not None:
+            status = 599 if failure.drop else failure.status
+        elif method == "getUpdates":
+            status = 409  # Telegram: no getUpdates while a webhook is set
+        else:
+            try:
+                self._answer(method, params, {})
+                status = 200
+            except LookupError:
+                status = 404
+        await self._record(call, None, status=status)
+        return call
 
     # --- reading what happened -------------------------------------------------------------
 
@@ -358,10 +391,26 @@ async def _read_params(
     for key, value in list(params.items()):  # aiogram sends files as "attach://<part name>"
         if isinstance(value, str) and value.startswith("attach://") and value[9:] in files:
             files[key] = files.pop(value[9:])
+    _decode_json_fields(params)
+    return params, files
+
+
+def _decode_json_fields(params: dict[str, Any]) -> None:
     for key in JSON_FIELDS & params.keys():
         if isinstance(params[key], str):
             params[key] = json.loads(params[key])
-    return params, files
+
+
+def _webhook_params(body: bytes, content_type: str) -> dict[str, Any]:
+    """The parameters of a webhook response body (empty when it names no method)."""
+    if not body:
+        return {}
+    if content_type.startswith("application/json"):
+        data = json.loads(body)
+        return dict(data) if isinstance(data, dict) else {}
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        return dict(urllib.parse.parse_qsl(body.decode()))
+    raise ValueError(f"the stand-in reads JSON or urlencoded webhook answers, not {content_type}")
 
 
 def _ok(result: Any) -> web.Response:

@@ -146,6 +146,32 @@ async def test_catalog_pages_by_ten_with_next_and_back(
     assert all(c.params.get("show_alert") in (None, False, "false") for c in bot_answers)
 
 
+async def test_a_page_turn_stops_the_spinner_by_api_and_edits_in_the_webhook_answer(
+    talk: Conversation, container: Container
+) -> None:
+    await _shop(container, 12)
+    anna = updates.user(510)
+    await talk.send(updates.message(anna, "/catalog"))
+    menu_id = talk.sent_message_id(510)
+    press = updates.callback(anna, "l:a:0:1", message_id=menu_id)
+    response = await talk.post(press)
+    answer = response.json()
+    assert response.headers["content-type"] == "application/json"
+    assert answer["method"] == "editMessageText"
+    assert (answer["chat_id"], answer["message_id"]) == ("510", str(menu_id))
+    assert answer["parse_mode"] == "HTML"  # the bot's defaults apply as for an API call
+    spinner = talk.api.calls_to("answerCallbackQuery")[-1]
+    assert spinner.params["callback_query_id"] == press["callback_query"]["id"]
+    assert not spinner.via_webhook
+    edit = talk.last(510)
+    assert edit.via_webhook
+    assert "Страница 2" in edit.params["text"]
+    assert [t.split(" — ")[0] for t, d in talk.buttons(510) if d.startswith("i:")] == [
+        "Роза 10",
+        "Роза 11",
+    ]
+
+
 async def test_free_text_and_search_command_find_items(
     talk: Conversation, container: Container
 ) -> None:
@@ -183,6 +209,7 @@ async def test_placing_an_order_asks_quantity_confirms_and_uses_the_order_servic
     await talk.send(updates.callback(anna, "bc", message_id=confirm_at))
     done = talk.last(508)
     assert done.method == "editMessageText"
+    assert done.via_webhook  # the webhook's answer: sent only after the order was committed
     assert done.params["text"].startswith("✅ Заказ №")
     assert "Статус: Новый" in done.params["text"]
     await talk.send(updates.callback(anna, "bc", message_id=confirm_at))  # pressed twice

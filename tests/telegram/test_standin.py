@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from aiogram.exceptions import (
     TelegramForbiddenError,
@@ -104,3 +106,29 @@ async def test_flood_limits_answer_429_beyond_one_message_per_second_per_chat() 
         finally:
             await bot.session.close()
     assert api.texts() == ["one", "other chat"]
+
+
+async def test_a_method_in_a_webhook_answer_is_called_like_telegram_does(
+    bot_api: BotAPIStandIn,
+) -> None:
+    keyboard = '{"inline_keyboard": [[{"text": "Да", "callback_data": "y"}]]}'
+    body = (
+        '{"method": "sendMessage", "chat_id": "42", "text": "<b>Привет</b>", '
+        f'"parse_mode": "HTML", "reply_markup": {json.dumps(keyboard)}}}'
+    ).encode()
+    call = await bot_api.apply_webhook_answer(body, "application/json")
+    assert call is not None
+    assert (call.method, call.status, call.via_webhook, call.chat_id) == (
+        "sendMessage", 200, True, 42,
+    )  # fmt: skip
+    assert call.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "y"
+    assert bot_api.texts(42) == ["<b>Привет</b>"]
+    form = b"method=answerCallbackQuery&callback_query_id=7"
+    answered = await bot_api.apply_webhook_answer(form, "application/x-www-form-urlencoded")
+    assert answered is not None
+    assert answered.status == 200
+    assert await bot_api.apply_webhook_answer(b"{}", "application/json") is None
+    assert await bot_api.apply_webhook_answer(b"", "") is None
+    unknown = await bot_api.apply_webhook_answer(b'{"method": "sendNothing"}', "application/json")
+    assert unknown is not None
+    assert unknown.status == 404  # Telegram ignores it; the stand-in records it as failed

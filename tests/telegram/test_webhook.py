@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from orderdesk.app import create_app
 from orderdesk.auth.models import User
 from orderdesk.container import Container
-from orderdesk.telegram.bot import catalog
+from orderdesk.telegram.bot import build_dispatcher, catalog
+from orderdesk.telegram.bot.middlewares import claim_update
 from orderdesk.telegram.models import TelegramUpdate
 from tests.telegram import botkit, updates
 from tests.telegram.botkit import SECRET, Conversation, StandIn, bot_container
@@ -87,6 +88,8 @@ async def test_two_api_instances_receiving_one_update_answer_it_once(
         for app in apps:
             await app.state.telegram.close()
     assert [s.status_code for s in statuses] == [200, 200]
+    for answer in statuses:  # as Telegram does with each instance's response
+        await tg_api.apply_webhook_answer(answer.content, answer.headers["content-type"])
     assert len(tg_api.texts(603)) == 1
     assert await _count(container, User) == 1
 
@@ -188,3 +191,56 @@ async def test_set_webhook_registers_the_public_url_and_telegram_delivers_over_r
     assert (status, wrong) == (200, 401)
     assert tg_api.texts(607)[0].startswith("Здравствуйте")
     assert tg_api.webhook_url == ""
+
+
+async def test_the_update_claim_is_undone_with_its_transaction(container: Container) -> None:
+    dialect = container.engine.dialect.name
+    async with container.write_sessions() as session:
+        assert (await claim_update(session, 990_001, None, dialect)) == (True, None)
+        await session.rollback()  # the handler failed: the id is free for Telegram's retry
+    assert await _count(container, TelegramUpdate) == 0
+    async with container.write_sessions() as session:
+        assert (await claim_update(session, 990_001, None, dialect))[0]
+        await session.commit()
+    async with container.write_sessions() as session:
+        assert (await claim_update(session, 990_001, None, dialect))[0] is False
+
+
+async def test_the_sender_found_with_the_claim_is_a_user_of_the_session(
+    talk: Conversation, container: Container
+) -> None:
+    await talk.send(updates.message(updates.user(607, "Вера"), "/start"))
+    async with container.write_sessions() as session:
+        claimed, user = await claim_update(session, 990_002, 607, container.engine.dialect.name)
+        assert claimed
+        assert user is not None
+        assert user in session
+        assert (user.telegram_id, user.display_name, user.role) == (607, "Вера", "customer")
+        user.phone = "+79990000607"  # a change to it is written like any loaded object's
+        await session.commit()
+    async with container.read_sessions() as session:
+        phone = (await session.execute(select(User.phone).where(User.telegram_id == 607))).scalar()
+    assert phone == "+79990000607"
+
+
+async def test_only_posts_of_at_most_a_megabyte_are_read(talk: Conversation) -> None:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+    assert (await talk.http.get("/telegram/webhook", headers=headers)).status_code == 405
+    huge = b'{"update_id": 1, "padding": "' + b"x" * 1_000_000 + b'"}'
+    response = await talk.http.post("/telegram/webhook", content=huge, headers=headers)
+    assert response.status_code == 413
+    assert response.headers["x-request-id"]  # still inside the request-context middleware
+
+
+def test_the_bots_filters_run_on_the_event_loop_not_in_threads(container: Container) -> None:
+    dispatcher = build_dispatcher(container)
+    filters = [
+        event_filter
+        for router in dispatcher.chain_tail
+        for observer in router.observers.values()
+        for handler in (*observer.handlers, observer._handler)
+        for event_filter in handler.filters or ()
+    ]
+    assert len(filters) > 20
+    threaded = [f.callback for f in filters if not f.awaitable]
+    assert threaded == []  # aiogram runs a plain (sync) filter through asyncio.to_thread

@@ -115,6 +115,25 @@ def _rows(plan: _Plan, records: Sequence[Any]) -> list[dict[str, Any]]:
     return rows
 
 
+async def begin(session: AsyncSession) -> None:
+    """Make sure the session's transaction has begun on the database.
+
+    SQLAlchemy's asyncpg adapter sends BEGIN lazily, with the first statement it runs itself:
+    a `Prepared` statement run straight on the driver before that would run outside the
+    session's transaction (a write there would commit at once). No-op elsewhere.
+    """
+    conn = await session.connection()
+    if conn.dialect.name != "postgresql":
+        return
+    await _begun((await conn.get_raw_connection()).dbapi_connection)
+
+
+async def _begun(adapter: Any) -> None:
+    """BEGIN on SQLAlchemy's asyncpg adapter unless it has begun (its private `_transaction`)."""
+    if getattr(adapter, "_transaction", True) is None:
+        await adapter._start_transaction()
+
+
 class Prepared:
     """A read statement of a hot path with named bind parameters, built once at import.
 
@@ -214,8 +233,7 @@ class PreparedWrite:
             for row in ({**literals, **row} for row in values)
         ]
         try:
-            if adapter._transaction is None:  # the session's BEGIN, as its own cursor would
-                await adapter._start_transaction()
+            await _begun(adapter)  # the session's BEGIN, as its own cursor would send it
             if len(args) == 1:
                 records = await adapter.driver_connection.fetch(plan.sql, *args[0])
             else:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from aiogram import Dispatcher, Router
+from aiogram.dispatcher.event.handler import FilterObject
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
@@ -40,6 +44,11 @@ def build_dispatcher(container: Container) -> Dispatcher:
         *(fresh(module.router) for module in (customer, checkout, staff, catalog)),
         catalog.free_text_router(),
     )
+    for router in dp.chain_tail:
+        for observer in router.observers.values():
+            for handler in (*observer.handlers, observer._handler):
+                for event_filter in handler.filters or ():
+                    inline(event_filter)
     return dp
 
 
@@ -52,6 +61,26 @@ def fresh(template: Router) -> Router:
         target.handlers.extend(observer.handlers)
         target._handler.filters = observer._handler.filters  # router-wide filters
     return router
+
+
+def inline(event_filter: FilterObject) -> None:
+    """Run a plain (sync) filter on the event loop instead of aiogram's thread hop.
+
+    aiogram runs every non-async filter through `asyncio.to_thread`; our filters are magic
+    filters (`F.data == "cat"`, a regexp) that take microseconds, while each hop costs a
+    thread-pool round trip and the GIL handover, for every handler tried on every update.
+    """
+    if event_filter.awaitable:
+        return
+    event_filter.callback = _as_coroutine(event_filter.callback)
+    event_filter.awaitable = True
+
+
+def _as_coroutine(check: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    async def run(*args: Any, **kwargs: Any) -> Any:
+        return check(*args, **kwargs)
+
+    return run
 
 
 __all__ = ["build_dispatcher", "fsm_storage"]

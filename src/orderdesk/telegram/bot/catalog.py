@@ -7,6 +7,7 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
+from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,7 +15,7 @@ from orderdesk.catalog.models import Category
 from orderdesk.core.i18n import t
 from orderdesk.core.permissions import Principal
 from orderdesk.telegram.bot import queries
-from orderdesk.telegram.bot.render import button, esc, money
+from orderdesk.telegram.bot.render import Answer, button, esc, money
 from orderdesk.units.models import Unit
 
 router = Router(name="catalog")
@@ -123,25 +124,26 @@ async def ordering_is_request(session: AsyncSession, code: str) -> bool:
 
 @router.message(Command("catalog"))
 @router.message(F.text.in_({t("bot.menu.catalog", "ru"), t("bot.menu.catalog", "en")}))
-async def show_catalog(message: Message, session: AsyncSession, locale: str) -> None:
+async def show_catalog(message: Message, session: AsyncSession, locale: str) -> Answer:
     text, keyboard = await catalog_menu(session, locale)
-    await message.answer(text, reply_markup=keyboard)
+    return message.answer(text, reply_markup=keyboard)
 
 
 @router.callback_query(F.data == "cat")
-async def back_to_catalog(query: CallbackQuery, session: AsyncSession, locale: str) -> None:
+async def back_to_catalog(query: CallbackQuery, session: AsyncSession, locale: str) -> Answer:
     text, keyboard = await catalog_menu(session, locale)
-    await _edit(query, text, keyboard)
+    return await _edit(query, text, keyboard)
 
 
 @router.callback_query(F.data == "ul")
-async def show_units(query: CallbackQuery, session: AsyncSession, locale: str) -> None:
+async def show_units(query: CallbackQuery, session: AsyncSession, locale: str) -> Answer:
     rows = [
         [button(t("bot.catalog.unit", locale, name=u["name"]), f"l:u:{u['id']}:0")]
         for u in await queries.units(session)
     ]
     rows.append([button(t("bot.nav.catalog", locale), "cat")])
-    await _edit(query, t("bot.catalog.units", locale), InlineKeyboardMarkup(inline_keyboard=rows))
+    keyboard = InlineKeyboardMarkup(inline_keyboard=rows)
+    return await _edit(query, t("bot.catalog.units", locale), keyboard)
 
 
 @router.callback_query(F.data.regexp(r"^l:[acutq]:[^:]{0,40}:\d{1,4}$"))
@@ -151,14 +153,13 @@ async def show_page(
     principal: Principal,
     locale: str,
     state: FSMContext,
-) -> None:
+) -> Answer:
     _, kind, value, page = str(query.data).split(":")
     if kind in "cu" and not value.isdigit():
-        await query.answer()
-        return
+        return query.answer()
     q = str((await state.get_data()).get("q", "")) if kind == "q" else ""
     text, keyboard = await item_list(session, principal, locale, kind, value, int(page), q)
-    await _edit(query, text, keyboard)
+    return await _edit(query, text, keyboard)
 
 
 @router.callback_query(F.data.regexp(r"^i:\d{1,18}$"))
@@ -168,13 +169,12 @@ async def show_item(
     principal: Principal,
     locale: str,
     container: Any,
-) -> None:
+) -> Answer:
     request = await ordering_is_request(session, container.settings.telegram_order_type)
     view = await item_view(session, principal, locale, request=request, id=int(str(query.data)[2:]))
     if view is None:
-        await query.answer(t("bot.item.not_found", locale), show_alert=True)
-        return
-    await _edit(query, *view)
+        return query.answer(t("bot.item.not_found", locale), show_alert=True)
+    return await _edit(query, *view)
 
 
 @router.message(Command("search"))
@@ -185,8 +185,8 @@ async def search_command(
     principal: Principal,
     locale: str,
     state: FSMContext,
-) -> None:
-    await search(message, (command.args or "").strip(), session, principal, locale, state)
+) -> Answer:
+    return await search(message, (command.args or "").strip(), session, principal, locale, state)
 
 
 async def search(
@@ -196,7 +196,7 @@ async def search(
     principal: Principal,
     locale: str,
     state: FSMContext,
-) -> None:
+) -> Answer:
     """Items whose text matches `q` (a `#tag` lists that tag)."""
     q = q[:MAX_QUERY]
     if not q:
@@ -206,17 +206,17 @@ async def search(
     else:
         await state.update_data(q=q)
         text, keyboard = await item_list(session, principal, locale, "q", "", 0, q)
-    await message.answer(text, reply_markup=keyboard)
+    return message.answer(text, reply_markup=keyboard)
 
 
-async def _edit(query: CallbackQuery, text: str, keyboard: InlineKeyboardMarkup) -> None:
-    """Replace the pressed message's text and buttons (a new message if it is gone)."""
+async def _edit(query: CallbackQuery, text: str, keyboard: InlineKeyboardMarkup) -> Answer:
+    """Stop the button's spinner now; the pressed message's new text and buttons are the
+    answer (a new message if it is gone)."""
     await query.answer()
     message = query.message
     if isinstance(message, Message):
-        await message.edit_text(text, reply_markup=keyboard)
-    elif query.from_user is not None:
-        await query.bot.send_message(query.from_user.id, text, reply_markup=keyboard)  # type: ignore[union-attr]
+        return message.edit_text(text, reply_markup=keyboard)
+    return SendMessage(chat_id=query.from_user.id, text=text, reply_markup=keyboard)
 
 
 def free_text_router() -> Router:
@@ -230,13 +230,14 @@ def free_text_router() -> Router:
         principal: Principal,
         locale: str,
         state: FSMContext,
-    ) -> None:
-        await search(message, str(message.text).strip(), session, principal, locale, state)
+    ) -> Answer:
+        return await search(message, str(message.text).strip(), session, principal, locale, state)
 
     @tail.message()
-    async def anything_else(message: Message, locale: str) -> None:
+    async def anything_else(message: Message, locale: str) -> Answer:
         if message.chat.type == "private":
-            await message.answer(t("bot.unknown", locale))
+            return message.answer(t("bot.unknown", locale))
+        return None
 
     return tail
 

@@ -9,6 +9,7 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
+from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +23,7 @@ from orderdesk.orders.schemas import LineIn, OrderCreate
 from orderdesk.orders.workflow import status_label
 from orderdesk.telegram.bot import queries
 from orderdesk.telegram.bot.keyboards import phone_keyboard
-from orderdesk.telegram.bot.render import button, esc, money
+from orderdesk.telegram.bot.render import Answer, button, esc, money
 
 router = Router(name="checkout")
 MAX_QUANTITY = 999
@@ -60,22 +61,19 @@ async def begin(
     locale: str,
     state: FSMContext,
     container: Container,
-) -> None:
+) -> Answer:
     await query.answer()
     order_type = await _order_type(session, container)
     item = await queries.item_card(session, principal, id=int(str(query.data)[2:]))
     chat_id = query.from_user.id
-    bot = query.bot
-    assert bot is not None
     if order_type is None or item is None:
         key = "bot.order.no_type" if order_type is None else "bot.item.not_found"
-        await bot.send_message(chat_id, t(key, locale))
-        return
+        return SendMessage(chat_id=chat_id, text=t(key, locale))
     if order_type.requires_phone and not user.phone:
-        await bot.send_message(
-            chat_id, t("bot.phone.required", locale), reply_markup=phone_keyboard(locale)
+        keyboard = phone_keyboard(locale)
+        return SendMessage(
+            chat_id=chat_id, text=t("bot.phone.required", locale), reply_markup=keyboard
         )
-        return
     asked, known = _questions(order_type, user)
     await state.set_data(
         {"item_id": item["id"], "name": item["name"], "price": str(item["price"]),
@@ -83,52 +81,48 @@ async def begin(
          "attributes": known, "asked": [spec["name"] for spec in asked]}
     )  # fmt: skip
     if order_type.one_active_per_item:  # a request: one facility, no quantity
-        await _next_question(bot, chat_id, state, order_type, locale)
-        return
+        return await _next_question(chat_id, state, order_type, locale)
     await state.set_state(Checkout.quantity)
-    await bot.send_message(chat_id, t("bot.order.quantity", locale, name=esc(item["name"])))
+    return SendMessage(
+        chat_id=chat_id, text=t("bot.order.quantity", locale, name=esc(item["name"]))
+    )
 
 
 @router.message(Checkout.quantity, F.text)
 async def quantity(
     message: Message, session: AsyncSession, locale: str, state: FSMContext, container: Container
-) -> None:
+) -> Answer:
     text = str(message.text).strip()
     if not text.isdigit() or not 1 <= int(text) <= MAX_QUANTITY:
-        await message.answer(t("bot.order.bad_quantity", locale, max=MAX_QUANTITY))
-        return
+        return message.answer(t("bot.order.bad_quantity", locale, max=MAX_QUANTITY))
     await state.update_data(quantity=text)
     order_type = await _order_type(session, container)
     if order_type is None:
-        await _expired(message, state, locale)
-        return
-    assert message.bot is not None
-    await _next_question(message.bot, message.chat.id, state, order_type, locale)
+        return await _expired(message, state, locale)
+    return await _next_question(message.chat.id, state, order_type, locale)
 
 
 async def _next_question(
-    bot: Any, chat_id: int, state: FSMContext, order_type: OrderType, locale: str
-) -> None:
+    chat_id: int, state: FSMContext, order_type: OrderType, locale: str
+) -> SendMessage:
     data = await state.get_data()
     pending = [name for name in data["asked"] if name not in data["attributes"]]
     if not pending:
         await state.set_state(Checkout.confirm)
         text, keyboard = _summary(data, order_type, locale)
-        await bot.send_message(chat_id, text, reply_markup=keyboard)
-        return
+        return SendMessage(chat_id=chat_id, text=text, reply_markup=keyboard)
     spec = next(s for s in order_type.attribute_schema if s["name"] == pending[0])
     label = spec.get("label", {}).get(locale) or spec["name"]
     await state.set_state(Checkout.attribute)
     if spec.get("type") == "enum":
         rows = [[button(str(v), f"ba:{i}")] for i, v in enumerate(spec.get("enum", [])[:30])]
-        await bot.send_message(
-            chat_id,
-            t("bot.order.ask_attribute", locale, label=esc(label)),
+        return SendMessage(
+            chat_id=chat_id,
+            text=t("bot.order.ask_attribute", locale, label=esc(label)),
             reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
         )
-        return
     key = "bot.order.ask_date" if spec.get("type") == "date" else "bot.order.ask_attribute"
-    await bot.send_message(chat_id, t(key, locale, label=esc(label)))
+    return SendMessage(chat_id=chat_id, text=t(key, locale, label=esc(label)))
 
 
 def _parse(spec: dict[str, Any], text: str) -> Any:
@@ -151,33 +145,29 @@ def _parse(spec: dict[str, Any], text: str) -> Any:
 
 
 async def _answer_attribute(
-    bot: Any, chat_id: int, raw: str | int, state: FSMContext, order_type: OrderType, locale: str
-) -> None:
+    chat_id: int, raw: str | int, state: FSMContext, order_type: OrderType, locale: str
+) -> Answer:
     data = await state.get_data()
     pending = [name for name in data.get("asked", []) if name not in data.get("attributes", {})]
     if not pending:
-        return
+        return None
     spec = next(s for s in order_type.attribute_schema if s["name"] == pending[0])
     try:
         value = spec["enum"][raw] if isinstance(raw, int) else _parse(spec, raw.strip())
     except (ValueError, IndexError, KeyError, ArithmeticError):
-        await bot.send_message(chat_id, t("bot.order.bad_value", locale))
-        return
+        return SendMessage(chat_id=chat_id, text=t("bot.order.bad_value", locale))
     await state.update_data(attributes={**data["attributes"], spec["name"]: value})
-    await _next_question(bot, chat_id, state, order_type, locale)
+    return await _next_question(chat_id, state, order_type, locale)
 
 
 @router.message(Checkout.attribute, F.text)
 async def attribute_text(
     message: Message, session: AsyncSession, locale: str, state: FSMContext, container: Container
-) -> None:
+) -> Answer:
     order_type = await _order_type(session, container)
     if order_type is None:
-        await _expired(message, state, locale)
-        return
-    await _answer_attribute(
-        message.bot, message.chat.id, str(message.text), state, order_type, locale
-    )
+        return await _expired(message, state, locale)
+    return await _answer_attribute(message.chat.id, str(message.text), state, order_type, locale)
 
 
 @router.callback_query(Checkout.attribute, F.data.regexp(r"^ba:\d{1,2}$"))
@@ -187,12 +177,13 @@ async def attribute_choice(
     locale: str,
     state: FSMContext,
     container: Container,
-) -> None:
+) -> Answer:
     await query.answer()
     order_type = await _order_type(session, container)
-    if order_type is not None:
-        index = int(str(query.data)[3:])
-        await _answer_attribute(query.bot, query.from_user.id, index, state, order_type, locale)
+    if order_type is None:
+        return None
+    index = int(str(query.data)[3:])
+    return await _answer_attribute(query.from_user.id, index, state, order_type, locale)
 
 
 def _summary(
@@ -228,13 +219,12 @@ async def confirm(
     locale: str,
     state: FSMContext,
     container: Container,
-) -> None:
+) -> Answer:
     data = await state.get_data()
     order_type = await _order_type(session, container)
     if order_type is None or order_type.code != data.get("type"):
-        await query.answer(t("bot.order.expired", locale), show_alert=True)
         await state.clear()
-        return
+        return query.answer(t("bot.order.expired", locale), show_alert=True)
     # The state is cleared first: a second press of "Confirm" finds nothing to place.
     await state.clear()
     order = await orders.create_order(
@@ -258,19 +248,22 @@ async def confirm(
         total=money(order["total"]),
         currency=order["currency"],
     )
+    # The confirmation goes out in the webhook's answer: only once the order is committed.
     if isinstance(query.message, Message):
-        await query.message.edit_text(text)
+        return query.message.edit_text(text)
+    return SendMessage(chat_id=query.from_user.id, text=text)
 
 
 @router.callback_query(F.data.in_({"bc", "bx"}))
-async def drop_draft(query: CallbackQuery, locale: str, state: FSMContext) -> None:
+async def drop_draft(query: CallbackQuery, locale: str, state: FSMContext) -> Answer:
     await state.clear()
     key = "bot.order.cancelled_draft" if query.data == "bx" else "bot.order.expired"
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_text(t(key, locale))
+        return query.message.edit_text(t(key, locale))
+    return None
 
 
-async def _expired(message: Message, state: FSMContext, locale: str) -> None:
+async def _expired(message: Message, state: FSMContext, locale: str) -> Answer:
     await state.clear()
-    await message.answer(t("bot.order.expired", locale))
+    return message.answer(t("bot.order.expired", locale))

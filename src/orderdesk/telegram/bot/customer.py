@@ -18,7 +18,7 @@ from orderdesk.orders import repository as orders_repo
 from orderdesk.orders.workflow import status_label
 from orderdesk.telegram.bot import catalog, people, queries
 from orderdesk.telegram.bot.keyboards import main_menu
-from orderdesk.telegram.bot.render import button, customer_order_message, esc, money
+from orderdesk.telegram.bot.render import Answer, button, customer_order_message, esc, money
 from orderdesk.telegram.chats import remember_chat
 
 router = Router(name="customer")
@@ -35,7 +35,7 @@ async def start(
     locale: str,
     container: Container,
     user_created: bool,
-) -> None:
+) -> Answer:
     await remember_chat(
         session,
         chat_id=message.chat.id,
@@ -46,13 +46,15 @@ async def start(
     )
     greeting = "bot.welcome" if user_created else "bot.welcome_back"
     menu = main_menu(locale, ask_phone=not user.phone)
-    await message.answer(t(greeting, locale, name=esc(user.display_name)), reply_markup=menu)
+    greet = message.answer(t(greeting, locale, name=esc(user.display_name)), reply_markup=menu)
     if user.status == "pending":
-        await message.answer(t("bot.pending", locale))
-        return
+        await greet
+        return message.answer(t("bot.pending", locale))
     view = await _deep_link(session, principal, locale, container, (command.args or "").strip())
-    if view is not None:
-        await message.answer(view[0], reply_markup=view[1])
+    if view is None:
+        return greet
+    await greet
+    return message.answer(view[0], reply_markup=view[1])
 
 
 async def _deep_link(
@@ -77,12 +79,13 @@ async def _deep_link(
 
 
 @router.message(F.contact)
-async def shared_contact(message: Message, session: AsyncSession, user: User, locale: str) -> None:
+async def shared_contact(
+    message: Message, session: AsyncSession, user: User, locale: str
+) -> Answer:
     contact = message.contact
     assert contact is not None
     if contact.user_id != message.from_user.id:  # type: ignore[union-attr]
-        await message.answer(t("bot.phone.not_yours", locale))
-        return
+        return message.answer(t("bot.phone.not_yours", locale))
     phone = await people.save_phone(session, user=user, phone=contact.phone_number)
     await remember_chat(
         session,
@@ -92,7 +95,7 @@ async def shared_contact(message: Message, session: AsyncSession, user: User, lo
         title=user.display_name,
         language=locale,
     )
-    await message.answer(
+    return message.answer(
         t("bot.phone.saved", locale, phone=esc(phone)),
         reply_markup=main_menu(locale, ask_phone=False),
     )
@@ -133,28 +136,29 @@ async def order_view(
 
 @router.message(Command("orders"))
 @router.message(F.text.in_({t("bot.menu.orders", "ru"), t("bot.menu.orders", "en")}))
-async def my_orders(message: Message, session: AsyncSession, user: User, locale: str) -> None:
+async def my_orders(message: Message, session: AsyncSession, user: User, locale: str) -> Answer:
     text, keyboard = await orders_list(session, user, locale)
-    await message.answer(text, reply_markup=keyboard)
+    return message.answer(text, reply_markup=keyboard)
 
 
 @router.callback_query(F.data == "mo")
 async def my_orders_again(
     query: CallbackQuery, session: AsyncSession, user: User, locale: str
-) -> None:
+) -> Answer:
     text, keyboard = await orders_list(session, user, locale)
-    await _replace(query, text, keyboard)
+    return await _replace(query, text, keyboard)
 
 
 @router.callback_query(F.data.regexp(r"^mo:\d{1,18}$"))
 async def one_order(
     query: CallbackQuery, session: AsyncSession, principal: Principal, locale: str
-) -> None:
+) -> Answer:
     text, keyboard = await order_view(session, principal, locale, int(str(query.data)[3:]))
-    await _replace(query, text, keyboard)
+    return await _replace(query, text, keyboard)
 
 
-async def _replace(query: CallbackQuery, text: str, keyboard: Any) -> None:
+async def _replace(query: CallbackQuery, text: str, keyboard: Any) -> Answer:
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_text(text, reply_markup=keyboard)
+        return query.message.edit_text(text, reply_markup=keyboard)
+    return None

@@ -6,20 +6,26 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware, Bot
+from aiogram import BaseMiddleware
+from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import CallbackQuery, Chat, TelegramObject, Update
 from aiogram.types import User as TgUser
+from sqlalchemy import bindparam, exists, literal_column, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
+from orderdesk.auth.models import User
 from orderdesk.auth.service import principal_of
 from orderdesk.container import Container
 from orderdesk.core.errors import AppError, RateLimited
 from orderdesk.core.i18n import set_locale, t
+from orderdesk.db.query import Prepared, begin
 from orderdesk.db.types import utcnow
 from orderdesk.telegram.accounts import TelegramIdentity, find_user, user_for_telegram
 from orderdesk.telegram.bot import texts  # noqa: F401  (registers the bot's texts)
+from orderdesk.telegram.bot.render import Answer
 from orderdesk.telegram.models import TelegramUpdate
 
 log = logging.getLogger("orderdesk.telegram.bot")
@@ -35,15 +41,14 @@ def _locale_of(tg_user: TgUser | None) -> str:
     return "en" if code and not code.lower().startswith("ru") else "ru"
 
 
-async def say(bot: Bot, data: dict[str, Any], event: TelegramObject, text: str) -> None:
-    """Tell the sender `text`: an alert for a button press, a message otherwise."""
+def say(data: dict[str, Any], event: TelegramObject, text: str) -> Answer:
+    """Telling the sender `text` (an alert for a button press, a message otherwise), as the
+    update's answer: the webhook carries it in its response, polling calls it."""
     query = event.callback_query if isinstance(event, Update) else None
     if isinstance(query, CallbackQuery):
-        await bot.answer_callback_query(query.id, text=text[:200], show_alert=True)
-        return
+        return AnswerCallbackQuery(callback_query_id=query.id, text=text[:200], show_alert=True)
     chat: Chat | None = data.get("event_chat")
-    if chat is not None:
-        await bot.send_message(chat.id, text)
+    return SendMessage(chat_id=chat.id, text=text) if chat is not None else None
 
 
 class ErrorMiddleware(BaseMiddleware):
@@ -60,20 +65,12 @@ class ErrorMiddleware(BaseMiddleware):
             text = text or t(exc.title_key, locale)
             if exc.errors:  # field messages are in the user's locale (set by UserMiddleware)
                 text += "\n" + "\n".join(str(error["message"]) for error in exc.errors[:5])
-            await self._reply(data, event, text)
+            return say(data, event, text)
         except Exception:
             update_id = event.update_id if isinstance(event, Update) else None
             log.exception("telegram update %s failed", update_id, extra={"update_id": update_id})
             locale = data.get("locale") or _locale_of(data.get("event_from_user"))
-            await self._reply(data, event, t("bot.error", locale))
-        return None
-
-    @staticmethod
-    async def _reply(data: dict[str, Any], event: TelegramObject, text: str) -> None:
-        try:
-            await say(data["bot"], data, event, text)
-        except Exception:  # Telegram unreachable: logged, the next update is still served
-            log.warning("could not send the error reply", exc_info=True)
+            return say(data, event, t("bot.error", locale))
 
 
 class TransactionMiddleware(BaseMiddleware):
@@ -90,9 +87,15 @@ class TransactionMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
+        tg_user: TgUser | None = data.get("event_from_user")
         async with self.container.write_sessions() as session:
-            if not await _claim(session, event.update_id, self.dialect):
+            telegram_id = tg_user.id if tg_user is not None else None
+            claimed, sender = await claim_update(
+                session, event.update_id, telegram_id, self.dialect
+            )
+            if not claimed:
                 raise Duplicate(event.update_id)
+            data[SENDER] = sender
             data["session"] = session
             data["container"] = self.container
             try:
@@ -118,6 +121,52 @@ class TransactionMiddleware(BaseMiddleware):
                     await session.commit()
         except Exception:
             log.warning("could not record failed update %s", update_id, exc_info=True)
+
+
+# The update_id claim and the sender's user in one round trip (PostgreSQL): a CTE inserts the
+# id; the select says whether it did and brings the user's row, if any.
+_CLAIM = (
+    pg_insert(TelegramUpdate)
+    .values(update_id=bindparam("update_id"), received_at=bindparam("received_at"))
+    .on_conflict_do_nothing(index_elements=["update_id"])
+    .returning(TelegramUpdate.update_id)
+    .cte("claim")
+)
+_ONE = select(literal_column("1").label("one")).subquery("one")
+_USERS = User.__table__
+CLAIM_AND_SENDER = Prepared(
+    select(exists(select(_CLAIM.c.update_id)).label("claimed"), *_USERS.c).select_from(
+        _ONE.outerjoin(_USERS, _USERS.c.telegram_id == bindparam("telegram_id"))
+    )
+)
+SENDER = "orderdesk_sender"  # data key: the sender's User found with the claim (or None)
+
+
+async def claim_update(
+    session: AsyncSession, update_id: int, telegram_id: int | None, dialect: str
+) -> tuple[bool, User | None]:
+    """Take `update_id` (False if taken before) and find the user of `telegram_id`, if any.
+
+    On PostgreSQL one statement, run straight on the driver inside the session's transaction;
+    the user comes back as a persistent ORM object of this session without an ORM query.
+    """
+    if dialect != "postgresql":
+        if not await _claim(session, update_id, dialect):
+            return False, None
+        return True, await find_user(session, telegram_id) if telegram_id is not None else None
+    await begin(session)
+    row = await CLAIM_AND_SENDER.one(
+        session, update_id=update_id, received_at=utcnow(), telegram_id=telegram_id
+    )
+    assert row is not None
+    if not row.pop("claimed"):
+        return False, None
+    if row["id"] is None:
+        return True, None
+    user = User(**row)
+    make_transient_to_detached(user)
+    session.add(user)
+    return True, user
 
 
 async def _claim(session: AsyncSession, update_id: int, dialect: str) -> bool:
@@ -154,9 +203,9 @@ class RateLimitMiddleware(BaseMiddleware):
             notice = f"telegram:ratelimit-notice:{tg_user.id}"
             if await self.container.locks.acquire(notice, max(1, seconds)) is not None:
                 text = t("bot.rate_limited", _locale_of(tg_user), seconds=seconds)
-                await say(data["bot"], data, event, text)
-            elif isinstance(event, Update) and event.callback_query is not None:
-                await data["bot"].answer_callback_query(event.callback_query.id)
+                return say(data, event, text)
+            if isinstance(event, Update) and event.callback_query is not None:
+                return AnswerCallbackQuery(callback_query_id=event.callback_query.id)
             return None
         return await handler(event, data)
 
@@ -173,13 +222,15 @@ class UserMiddleware(BaseMiddleware):
             return None  # channel posts and the like: nobody to act as
         identity = TelegramIdentity.from_dict(tg_user.model_dump())
         chat: Chat | None = data.get("event_chat")
-        if chat is not None and chat.type != "private":
+        known: User | None = data.pop(SENDER, None)  # found with the update's claim
+        if known is not None:
+            user, created = known, False
+        elif chat is not None and chat.type != "private":
             # In groups only people already linked to a user act; nobody is created there.
             found = await find_user(data["session"], identity.id)
             if found is None:
                 if isinstance(event, Update) and event.callback_query is not None:
-                    text = t("bot.staff.not_allowed", identity.locale)
-                    await say(data["bot"], data, event, text)
+                    return say(data, event, t("bot.staff.not_allowed", identity.locale))
                 return None
             user, created = found, False
         else:
@@ -188,11 +239,9 @@ class UserMiddleware(BaseMiddleware):
         set_locale(locale)
         data.update(user=user, principal=principal_of(user), locale=locale, user_created=created)
         if user.status == "blocked":
-            await say(data["bot"], data, event, t("bot.blocked", locale))
-            return None
+            return say(data, event, t("bot.blocked", locale))
         if user.status == "pending" and not _may_wait(event):
-            await say(data["bot"], data, event, t("bot.pending", locale))
-            return None
+            return say(data, event, t("bot.pending", locale))
         return await handler(event, data)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orderdesk.auth.models import User
@@ -18,17 +18,34 @@ from orderdesk.units.models import Unit
 PAGE_SIZE = 10  # FOK bot: ten per page
 
 
+# Built page statements by (role, unit, page, filters): a Select keeps its SQLAlchemy cache
+# key once computed, so a page pressed again skips building the statement and its key (about
+# a tenth of a browsing update's CPU). The scope of item_scope() depends on role and unit
+# only; free-text searches are not kept.
+_PAGES: dict[tuple[Any, ...], Select[*tuple[Any, ...]]] = {}
+MAX_PAGES = 2_000
+
+
 async def item_page(
     session: AsyncSession, principal: Principal, page: int, **filters: Any
 ) -> tuple[list[dict[str, Any]], bool]:
     """One page of active items matching `filters`; (rows, has_next)."""
-    stmt = (
-        select(Item.id, Item.sku, Item.name, Item.price, Item.currency)
-        .where(*item_conditions(principal, status="active", **filters))
-        .order_by(Item.name, Item.id)
-        .limit(PAGE_SIZE + 1)
-        .offset(page * PAGE_SIZE)
-    )
+    key = (principal.role, principal.unit_id, page, *sorted(filters.items()))
+    cached = _PAGES.get(key)
+    if cached is None:
+        stmt: Select[*tuple[Any, ...]] = (
+            select(Item.id, Item.sku, Item.name, Item.price, Item.currency)
+            .where(*item_conditions(principal, status="active", **filters))
+            .order_by(Item.name, Item.id)
+            .limit(PAGE_SIZE + 1)
+            .offset(page * PAGE_SIZE)
+        )
+        if "q" not in filters:
+            if len(_PAGES) >= MAX_PAGES:
+                _PAGES.clear()
+            _PAGES[key] = stmt
+    else:
+        stmt = cached
     rows = await fetch_all(session, stmt)
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 

@@ -9,6 +9,7 @@ import html
 from decimal import Decimal
 from typing import Any
 
+from aiogram.methods import TelegramMethod
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from orderdesk.core.i18n import t
@@ -17,6 +18,9 @@ from orderdesk.orders.workflow import allowed_transitions, status_label
 from orderdesk.telegram.bot import texts  # noqa: F401  (texts registered before use)
 
 Keyboard = InlineKeyboardMarkup
+# A handler's last word: a Bot API method it returns instead of calling. The webhook answers it
+# in the HTTP response, after the update's transaction committed; polling calls it (ADR 0020).
+Answer = TelegramMethod[Any] | None
 
 
 def money(value: Any) -> str:

@@ -40,10 +40,11 @@ class BotRuntime:
         self.bot = create_bot(self.container.settings)
         self.dispatcher = build_dispatcher(self.container)
 
-    async def feed(self, data: dict[str, Any]) -> None:
-        """Handle one update as Telegram sent it (pydantic's ValidationError if malformed)."""
+    async def feed(self, data: dict[str, Any]) -> Any:
+        """Handle one update as Telegram sent it (pydantic's ValidationError if malformed);
+        the handler's answer, a Bot API method to call once the update is committed, if any."""
         update = Update.model_validate(data, context={"bot": self.bot})
-        await self.dispatcher.feed_update(self.bot, update)
+        return await self.dispatcher.feed_update(self.bot, update)
 
     async def close(self) -> None:
         await self.bot.session.close()
