@@ -42,7 +42,8 @@ from pathlib import Path
 from typing import Any
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-DB = "orderdesk_bench_transfer"
+# Its own database name per checkout, so parallel runs do not drop each other's database.
+DB = os.environ.get("ORDERDESK_BENCH_DB", "orderdesk_bench_transfer")
 PG_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DB}"
 PG_DSN = f"postgresql://postgres@127.0.0.1:5432/{DB}"
 SECRET = "benchmark-secret-key-that-is-long-enough-123456"

@@ -42,6 +42,9 @@ class Column:
     in_pdf: bool = False  # part of the PDF's default (readable) column set
     # Database columns hold their kind's Python type or None; attribute JSON may hold anything.
     typed: bool = True
+    position: int | None = None  # the row position a field column is read from
+    # The value arrives as its final text (PostgreSQL wrote it, see repository.render).
+    rendered: bool = False
 
     def label(self, lang: str) -> str:
         return self.labels.get(lang) or self.labels.get("en") or self.key
@@ -111,7 +114,7 @@ ATTRIBUTE_KINDS: dict[str, Kind] = {
 def field_columns(fields: Sequence[tuple[str, Kind, float, bool]], offset: int = 0) -> list[Column]:
     """Columns read straight from row positions offset, offset + 1, …"""
     return [
-        Column(key, kind, f"r[{offset + i}]", COLUMN_LABELS[key], width, pdf)
+        Column(key, kind, f"r[{offset + i}]", COLUMN_LABELS[key], width, pdf, position=offset + i)
         for i, (key, kind, width, pdf) in enumerate(fields)
     ]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,7 @@ class Plan:
     filename: str
     batch: int
     with_lines: bool
+    render: str | None  # the decimal separator when PostgreSQL writes values as text
 
     @property
     def sort(self) -> str:
@@ -132,20 +133,33 @@ async def prepare(
     )
     build = repo.item_statement if is_items else repo.order_statement
     info = FORMATS[fmt]
+    render = _render(session, spec, fmt)
+    if render is not None:
+        done = repo.rendered_positions(spec.target, with_lines)
+        columns = [replace(c, rendered=True) if c.position in done else c for c in columns]
     return Plan(
         spec=spec,
         fmt=fmt,
         info=info,
         columns=columns,
         options=_writer_options(spec, fmt),
-        statement=build(conds, sorts[key]),
+        statement=build(conds, sorts[key], render, any(c.key.startswith("attr.") for c in columns)),
         conds=conds,
         sorts=sorts,
         id_column=id_column,
         filename=_file_name(spec, info.extension),
         batch=settings.export_batch_rows,
         with_lines=with_lines,
+        render=render,
     )
+
+
+def _render(session: AsyncSession, spec: ExportSpec, fmt: ExportFormat) -> str | None:
+    """Text formats on PostgreSQL: amounts and timestamps are written by the database."""
+    if not FORMATS[fmt].streams or session.get_bind().dialect.name != "postgresql":
+        return None
+    comma = fmt is ExportFormat.csv and spec.options.decimal == "comma"
+    return "," if comma else "."
 
 
 async def count_rows(session: AsyncSession, plan: Plan) -> int:
@@ -164,23 +178,26 @@ def check_size(plan: Plan, rows: int, settings: Settings) -> None:
 
 async def batches(session: AsyncSession, plan: Plan) -> AsyncIterator[Sequence[Any]]:
     """The export's rows in batches; orders with lines give one row per line."""
-    async for rows in repo.pages(
-        session,
-        plan.statement,
-        sorts=plan.sorts,
-        id_column=plan.id_column,
-        sort=plan.sort,
-        batch=plan.batch,
-    ):
-        if not plan.with_lines:
-            yield rows
-            continue
-        lines = await repo.lines_of(session, [row[-1] for row in rows])
-        expanded: list[tuple[Any, ...]] = []
-        for row in rows:
-            order = tuple(row)
-            expanded.extend(order + line for line in lines.get(row[-1]) or (repo.NO_LINE,))
-        yield expanded
+    if plan.with_lines:
+        pages = repo.line_pages(
+            session,
+            plan.statement,
+            sorts=plan.sorts,
+            sort=plan.sort,
+            batch=plan.batch,
+            render=plan.render,
+        )
+    else:
+        pages = repo.pages(
+            session,
+            plan.statement,
+            sorts=plan.sorts,
+            id_column=plan.id_column,
+            sort=plan.sort,
+            batch=plan.batch,
+        )
+    async for rows in pages:
+        yield rows
 
 
 async def stream(session: AsyncSession, plan: Plan) -> AsyncIterator[bytes]:

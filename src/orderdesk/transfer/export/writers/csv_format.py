@@ -46,8 +46,11 @@ def _list(value: Any) -> str | None:
 
 
 def formatter(column: Column, options: WriterOptions) -> Formatter | None:
-    """None where the csv module writes the value as it is (ints; None as empty)."""
+    """None where the csv module writes the value as it is (ints, finished text; None as
+    empty). Amounts and timestamps never start a formula: they are not escaped."""
     kind = column.kind
+    if column.rendered:
+        return None
     if kind == "text":
         return TYPED_TEXT if column.typed else TEXT
     if kind == "decimal":

@@ -11,9 +11,10 @@ from orderdesk.transfer.export.columns import Column, Formatter, compile_row
 from orderdesk.transfer.export.writers.base import DECIMAL, WriterOptions
 
 
-def formatter(kind: str) -> Formatter | None:
-    """Decimals as strings (exact, as the REST API sends them); the rest as orjson does."""
-    return DECIMAL if kind == "decimal" else None
+def formatter(column: Column) -> Formatter | None:
+    """Decimals as strings (exact, as the REST API sends them); the rest as orjson does
+    (a timestamp PostgreSQL wrote is the same text orjson would write)."""
+    return DECIMAL if column.kind == "decimal" and not column.rendered else None
 
 
 _NEWLINE = orjson.OPT_APPEND_NEWLINE
@@ -26,7 +27,7 @@ class JsonWriter:
         self, columns: Sequence[Column], options: WriterOptions, *, lines: bool = False
     ) -> None:
         keys = [c.key for c in columns]
-        self._row = compile_row(columns, [formatter(c.kind) for c in columns], keys=keys)
+        self._row = compile_row(columns, [formatter(c) for c in columns], keys=keys)
         self._lines = lines
         self._first = True
 
