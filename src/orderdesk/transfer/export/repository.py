@@ -7,13 +7,18 @@ for the text formats PostgreSQL writes amounts and timestamps as the writers' te
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+import asyncio
+import json
+from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
+from contextlib import aclosing, suppress
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    LargeBinary,
+    String,
     Text,
     asc,
     case,
@@ -32,6 +37,7 @@ from orderdesk.catalog.models import Category, Item, ItemType
 from orderdesk.core.pagination import AnySelect, PageRequest, encode_cursor, paginate_statement
 from orderdesk.db.types import Money, UTCDateTime
 from orderdesk.orders.models import Order, OrderLine, OrderType
+from orderdesk.transfer.export.sanitize import FORMULA_STARTS, SKIPPED, TRIGGERS
 from orderdesk.units.models import Unit
 
 # In the order of columns.ITEM_FIELDS, then attributes; the sort value and id close every row.
@@ -92,17 +98,38 @@ ITEM_ROW_WIDTH = len(ITEM_VALUES) + 2
 ORDER_ROW_WIDTH = len(ORDER_VALUES) + 2
 
 
-def _renders(value: Any) -> bool:
-    return isinstance(getattr(value, "type", None), Money | UTCDateTime)
+@dataclass(frozen=True, slots=True)
+class Render:
+    """What PostgreSQL writes as the writers' finished text (text formats on PostgreSQL).
+
+    Amounts as `1234.50` (two places at least, more only when they carry digits; `decimal`
+    the separator), UTC timestamps as `datetime.isoformat()` writes them, and with `escape`
+    (CSV) text cells that would start a formula escaped exactly as `sanitize.escape_cell`.
+    """
+
+    decimal: str = "."
+    escape: bool = False
+    # CSV only: the row positions of the columns, in order, when PostgreSQL writes the
+    # whole line (every column finished text or an integer): a row is then the line's UTF-8
+    # bytes, the sort value and the id.
+    line: tuple[int, ...] | None = None
+    delimiter: str = ","
+    # JSON/NDJSON: with `line`, each row is its object as orjson writes it, with these keys.
+    keys: tuple[str, ...] | None = None
 
 
-def rendered_positions(target: str, lines: bool) -> frozenset[int]:
-    """Row positions a rendering statement (`render` given) delivers as finished text."""
+def _renders(value: Any, render: Render) -> bool:
+    kind = getattr(value, "type", None)
+    return isinstance(kind, Money | UTCDateTime) or (render.escape and isinstance(kind, String))
+
+
+def rendered_positions(target: str, lines: bool, render: Render) -> frozenset[int]:
+    """Row positions a statement built with `render` delivers as finished text."""
     if target == "items":
-        return frozenset(i for i, v in enumerate(ITEM_VALUES) if _renders(v))
-    found = {i for i, v in enumerate(ORDER_VALUES) if _renders(v)}
+        return frozenset(i for i, v in enumerate(ITEM_VALUES) if _renders(v, render))
+    found = {i for i, v in enumerate(ORDER_VALUES) if _renders(v, render)}
     if lines:
-        found |= {ORDER_ROW_WIDTH + i for i, v in enumerate(LINE_VALUES) if _renders(v)}
+        found |= {ORDER_ROW_WIDTH + i for i, v in enumerate(LINE_VALUES) if _renders(v, render)}
     return frozenset(found)
 
 
@@ -112,17 +139,31 @@ def _const(sql: str, kind: Any = Text) -> Any:
     return literal_column(sql, kind)
 
 
-def _as_text(value: Any, render: str | None) -> Any:
-    """Money as `1234.50` (two places at least, more only when they carry digits) and UTC
-    timestamps as `datetime.isoformat()` writes them, computed by PostgreSQL; `render` is the
-    decimal separator, None keeps typed values (XLSX, PDF, SQLite)."""
-    kind = getattr(value, "type", None)
-    if render is None or not isinstance(kind, Money | UTCDateTime):
+def _code_points(chars: Iterable[str]) -> str:
+    return "".join(f"\\u{ord(c):04x}" for c in sorted(chars))
+
+
+# sanitize.needs_escape as a regular expression: quotes, then skipped spaces, then a trigger.
+FORMULA_PATTERN = f"^\\u0027*[{_code_points(SKIPPED)}]*[{_code_points(FORMULA_STARTS)}]"
+# Most texts start with none of these: one integer test, no regular expression.
+_TRIGGER_CODES = "(" + ", ".join(str(ord(c)) for c in sorted(TRIGGERS)) + ")"
+_QUOTE = "''''"  # the SQL literal of one apostrophe
+
+
+def _as_text(value: Any, render: Render | None) -> Any:
+    """The value as `render` has PostgreSQL write it; None keeps typed values (XLSX, PDF,
+    SQLite)."""
+    if render is None or not _renders(value, render):
         return value
+    kind = value.type
+    if isinstance(kind, String):
+        plain = func.ascii(value).op("NOT IN")(_const(_TRIGGER_CODES))
+        escaped = _const(_QUOTE).op("||", return_type=Text)(value)
+        return case((plain, value), (value.regexp_match(FORMULA_PATTERN), escaped), else_=value)
     if isinstance(kind, Money):
         places = func.greatest(_const("2", Integer), func.scale(func.trim_scale(value)))
         text: ColumnElement[Any] = cast(func.round(value, places), Text)
-        if render == ",":
+        if render.decimal == ",":
             return func.replace(text, _const("'.'"), _const("','"), type_=Text)
         return text
     utc = func.timezone(_const("'UTC'"), value)
@@ -134,18 +175,99 @@ def _as_text(value: Any, render: str | None) -> Any:
     return whole.op("||", return_type=Text)(micro).op("||", return_type=Text)(_const("'+00:00'"))
 
 
-def _labelled(values: Sequence[Any], render: str | None, prefix: str) -> list[Any]:
+def _csv_field(value: Any, source: Any, render: Render) -> Any:
+    """A CSV field as `csv.writer` (minimal quoting) writes it; NULL is an empty field.
+
+    `source` is the value's database column: integers, timestamps and amounts (unless their
+    decimal comma is the delimiter) hold no character that needs quotes, and skip the test.
+    """
+    kind = getattr(source, "type", None)
+    if isinstance(value.type, Integer):
+        return func.coalesce(cast(value, Text), _const("''"))
+    text = func.coalesce(value, _const("''"), type_=Text)
+    if isinstance(kind, UTCDateTime) or (
+        isinstance(kind, Money) and render.decimal != render.delimiter
+    ):
+        return text
+    specials = f"[{_code_points(render.delimiter + chr(34) + chr(13) + chr(10))}]"
+    doubled = func.replace(text, _const("'\"'"), _const("'\"\"'"), type_=Text)
+    quoted = (
+        _const("'\"'")
+        .op("||", return_type=Text)(doubled)
+        .op("||", return_type=Text)(_const("'\"'"))
+    )
+    return case((text.regexp_match(specials), quoted), else_=text)
+
+
+def _csv_line(values: Sequence[Any], sources: Sequence[Any], render: Render) -> Any:
+    """The fields joined by the delimiter, CRLF-terminated, as UTF-8 bytes (no decoding).
+
+    `values` are the row's columns in a subquery (each computed once), `sources` the
+    database columns at the same positions.
+    """
+    assert render.line is not None
+    fields = [_csv_field(values[p], sources[p], render) for p in render.line]
+    # One concat_ws call (no field is NULL here) instead of a copy of the line per `||`.
+    separator = _const(f"chr({ord(render.delimiter)})")
+    line = func.concat(
+        func.concat_ws(separator, *fields, type_=Text), _const("chr(13) || chr(10)"), type_=Text
+    )
+    return func.convert_to(line, _const("'UTF8'"), type_=LargeBinary)
+
+
+def _sql_text(text: str) -> Any:
+    return _const("'" + text.replace("'", "''") + "'")
+
+
+def _json_object(values: Sequence[Any], render: Render) -> Any:
+    """The row as a JSON object with orjson's bytes: compact, keys in column order, texts
+    escaped as orjson does (PostgreSQL's to_json escapes the same characters the same way)."""
+    assert render.line is not None
+    assert render.keys is not None
+    parts: list[Any] = []
+    for n, (position, key) in enumerate(zip(render.line, render.keys, strict=True)):
+        value = values[position]
+        text = cast(value, Text) if isinstance(value.type, Integer) else func.to_json(value)
+        parts.append(_sql_text(("{" if n == 0 else ",") + json.dumps(key) + ":"))
+        parts.append(func.coalesce(cast(text, Text), _const("'null'"), type_=Text))
+    line = func.concat(*parts, _const("'}'"), type_=Text)
+    return func.convert_to(line, _const("'UTF8'"), type_=LargeBinary)
+
+
+def _line(values: Sequence[Any], sources: Sequence[Any], render: Render) -> Any:
+    if render.keys is not None:
+        return _json_object(values, render)
+    return _csv_line(values, sources, render)
+
+
+def _as_lines(
+    paged: AnySelect, render: Render | None, descending: bool, sources: Sequence[Any]
+) -> AnySelect:
+    """A page as finished CSV lines or JSON objects when PostgreSQL writes them."""
+    if render is None or render.line is None:
+        return paged
+    page = paged.subquery("page")  # its LIMIT keeps each value computed once
+    columns = list(page.c)
+    order = desc if descending else asc
+    return (
+        select(_line(columns, sources, render), columns[-2], columns[-1])
+        .select_from(page)
+        .order_by(order(columns[-2]), order(columns[-1]))
+    )
+
+
+def _labelled(values: Sequence[Any], render: Render | None, prefix: str) -> list[Any]:
     return [_as_text(v, render).label(f"{prefix}{i}") for i, v in enumerate(values)]
 
 
-def _values(values: Sequence[Any], render: str | None, attributes: bool) -> list[Any]:
+def _values(values: Sequence[Any], render: Render | None, attributes: bool) -> list[Any]:
     """The exported values; without attribute columns no attribute JSON is read at all."""
     labelled = _labelled(values[:-1], render, "c")
     return [*labelled, (values[-1] if attributes else null()).label(f"c{len(values) - 1}")]
 
 
 def item_statement(
-    conds: Sequence[Any], sort_column: Any, render: str | None = None, attributes: bool = True
+    conds: Sequence[Any], sort_column: Any, render: Render | None = None, attributes: bool = True
 ) -> AnySelect:
     return (
         select(*_values(ITEM_VALUES, render, attributes), sort_column, Item.id)
@@ -158,7 +280,7 @@ def item_statement(
 
 
 def order_statement(
-    conds: Sequence[Any], sort_column: Any, render: str | None = None, attributes: bool = True
+    conds: Sequence[Any], sort_column: Any, render: Render | None = None, attributes: bool = True
 ) -> AnySelect:
     return (
         select(*_values(ORDER_VALUES, render, attributes), sort_column, Order.id)
@@ -170,6 +292,9 @@ def order_statement(
     )
 
 
+Page = tuple[Sequence[Any], AnySelect | None]
+
+
 async def pages(
     session: AsyncSession,
     stmt: AnySelect,
@@ -178,24 +303,29 @@ async def pages(
     id_column: Any,
     sort: str,
     batch: int,
-) -> AsyncIterator[Sequence[Any]]:
-    """The rows in pages of `batch`, each page one short keyset query (no long-held cursor)."""
-    conn = await session.connection()
-    cursor: str | None = None
-    while True:
-        paged, _, _ = paginate_statement(
-            stmt, PageRequest(limit=batch, cursor=cursor, sort=sort), sorts, id_column
-        )
-        rows = await fetch_rows(conn, paged)
-        more = len(rows) > batch
-        if more:
-            rows = rows[:batch]
-        if rows:
+    render: Render | None = None,
+    sources: Sequence[Any] = (),
+) -> AsyncGenerator[Sequence[Any], None]:
+    """The rows in pages of `batch`, each page one short keyset query (no long-held cursor).
+
+    `sources` are the statement's database columns (`ITEM_VALUES`, `ORDER_VALUES`), which
+    PostgreSQL needs to write whole CSV lines.
+    """
+
+    def page(cursor: str | None) -> AnySelect:
+        request = PageRequest(limit=batch, cursor=cursor, sort=sort)
+        paged, _, descending = paginate_statement(stmt, request, sorts, id_column)
+        return _as_lines(paged, render, descending, sources)
+
+    def split(rows: Sequence[Any]) -> Page:
+        if len(rows) <= batch:  # no probe row: this was the last page
+            return rows, None
+        rows = rows[:batch]
+        return rows, page(encode_cursor(sort, rows[-1][-2], rows[-1][-1]))
+
+    async with aclosing(_read_ahead(await session.connection(), page(None), split)) as found:
+        async for rows in found:
             yield rows
-        if not more:
-            return
-        last = rows[-1]
-        cursor = encode_cursor(sort, last[-2], last[-1])
 
 
 async def line_pages(
@@ -205,8 +335,8 @@ async def line_pages(
     sorts: Mapping[str, Any],
     sort: str,
     batch: int,
-    render: str | None,
-) -> AsyncIterator[Sequence[Any]]:
+    render: Render | None,
+) -> AsyncGenerator[Sequence[Any], None]:
     """One row per order line (an order without lines: one row, its line columns empty).
 
     Each page is `batch` orders joined with their lines in one query; the next page starts
@@ -214,23 +344,56 @@ async def line_pages(
     """
     conn = await session.connection()
     lateral = conn.dialect.name == "postgresql"
-    cursor: str | None = None
-    while True:
-        paged, _, descending = paginate_statement(
-            stmt, PageRequest(limit=batch, cursor=cursor, sort=sort), sorts, Order.id
-        )
-        joined = _with_lines(paged.limit(batch), descending, render, lateral=lateral)
-        rows = await fetch_rows(conn, joined)
-        if not rows:
-            return
-        yield rows
+    lines, at = render is not None and render.line is not None, ORDER_ROW_WIDTH
+
+    def page(cursor: str | None) -> AnySelect:
+        request = PageRequest(limit=batch, cursor=cursor, sort=sort)
+        paged, _, descending = paginate_statement(stmt, request, sorts, Order.id)
+        return _with_lines(paged.limit(batch), descending, render, lateral=lateral)
+
+    def split(rows: Sequence[Any]) -> Page:
         if len(rows) < batch:  # fewer rows than orders asked for: the last orders came
-            return
+            return rows, None
         last = rows[-1]
-        cursor = encode_cursor(sort, last[ORDER_ROW_WIDTH - 2], last[ORDER_ROW_WIDTH - 1])
+        value, order_id = (last[-2], last[-1]) if lines else (last[at - 2], last[at - 1])
+        return rows, page(encode_cursor(sort, value, order_id))
+
+    async with aclosing(_read_ahead(conn, page(None), split)) as found:
+        async for rows in found:
+            yield rows
 
 
-def _with_lines(paged: AnySelect, descending: bool, render: str | None, *, lateral: bool) -> Any:
+async def _read_ahead(
+    conn: AsyncConnection, first: AnySelect, split: Callable[[Sequence[Any]], Page]
+) -> AsyncGenerator[Sequence[Any], None]:
+    """Non-empty pages, the next one already asked for while the caller writes this one.
+
+    The database runs the next page's query (on its own core) while Python turns this page
+    into bytes; at most two pages are held. Nothing else may use the connection meanwhile
+    (the export's session is its own). `split` gives the rows to yield and the next page's
+    statement, None after the last.
+    """
+    pending: asyncio.Future[Sequence[Any]] | None = asyncio.ensure_future(fetch_rows(conn, first))
+    try:
+        while pending is not None:
+            rows, following = split(await pending)
+            pending = None
+            if following is not None:
+                pending = asyncio.ensure_future(fetch_rows(conn, following))
+                await asyncio.sleep(0)  # let it send the query before the caller's work
+            if rows:
+                yield rows
+    finally:
+        if pending is not None:
+            # The caller stopped early. The page is short: let it finish rather than cancel
+            # it (a cancelled aiosqlite call leaves SQLAlchemy's connection unusable).
+            with suppress(Exception):
+                await pending
+
+
+def _with_lines(
+    paged: AnySelect, descending: bool, render: Render | None, *, lateral: bool
+) -> AnySelect:
     """A page of orders joined with their lines, in the page's order, lines by position.
 
     PostgreSQL joins each order's lines through LATERAL: with a plain join its planner hashes
@@ -247,6 +410,8 @@ def _with_lines(paged: AnySelect, descending: bool, render: str | None, *, later
         lines = (
             select(*values, OrderLine.position.label("lpos"), OrderLine.id.label("lid"))
             .where(OrderLine.order_id == order_id)
+            # Ordered, so PostgreSQL keeps it a subquery: each value is computed once.
+            .order_by(OrderLine.position, OrderLine.id)
             .lateral("line")
         )
         joined = page.outerjoin(lines, true())
@@ -255,8 +420,12 @@ def _with_lines(paged: AnySelect, descending: bool, render: str | None, *, later
     else:
         joined = page.outerjoin(OrderLine, OrderLine.order_id == order_id)
         picked, line_order = values, [OrderLine.position, OrderLine.id]
+    chosen = [*columns, *picked]
+    if render is not None and render.line is not None:
+        sources = [*ORDER_VALUES, None, None, *LINE_VALUES]
+        chosen = [_line(chosen, sources, render), sort_value, order_id]
     return (
-        select(*columns, *picked)
+        select(*chosen)
         .select_from(joined)
         .order_by(order(sort_value), order(order_id), *line_order)
     )
@@ -290,7 +459,7 @@ async def fetch_rows(conn: AsyncConnection, stmt: AnySelect) -> Sequence[Any]:
 async def _fetch_compiled(conn: AsyncConnection, plan: _Compiled, key: Any) -> Sequence[Any]:
     values = plan.compiled.construct_params(extracted_parameters=key.bindparams)
     args = [proc(values[name]) if proc else values[name] for name, proc in plan.params]
-    driver = (await conn.get_raw_connection()).driver_connection
+    driver: Any = (await conn.get_raw_connection()).driver_connection
     records: Sequence[Any] = await driver.fetch(plan.sql, *args)
     if not plan.processors:
         return records
