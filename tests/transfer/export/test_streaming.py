@@ -34,9 +34,9 @@ def page_queries(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     seen: list[Any] = []
     fetch = repo.fetch_rows
 
-    async def recording(conn: Any, stmt: Any) -> Any:
-        seen.append(stmt)
-        return await fetch(conn, stmt)
+    async def recording(conn: Any, query: Any, params: Any = None) -> Any:
+        seen.append(query)
+        return await fetch(conn, query, params)
 
     monkeypatch.setattr(repo, "fetch_rows", recording)
     return seen

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     asc,
+    bindparam,
     case,
     cast,
     desc,
@@ -29,12 +30,13 @@ from sqlalchemy import (
     null,
     select,
     true,
+    tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from orderdesk.auth.models import User
 from orderdesk.catalog.models import Category, Item, ItemType
-from orderdesk.core.pagination import AnySelect, PageRequest, encode_cursor, paginate_statement
+from orderdesk.core.pagination import AnySelect, PageRequest, paginate_statement
 from orderdesk.db.types import Money, UTCDateTime
 from orderdesk.orders.models import Order, OrderLine, OrderType
 from orderdesk.transfer.export.sanitize import FORMULA_STARTS, SKIPPED, TRIGGERS
@@ -292,7 +294,49 @@ def order_statement(
     )
 
 
-Page = tuple[Sequence[Any], AnySelect | None]
+Page = tuple[Sequence[Any], dict[str, Any] | None]
+
+
+class Query:
+    """A page statement run once per page with other cursor values: built, keyed and
+    compiled once per export, not once per page."""
+
+    __slots__ = ("key", "stmt")
+
+    def __init__(self, stmt: AnySelect) -> None:
+        self.stmt = stmt
+        self.key: Any = None
+
+
+def _after(stmt: AnySelect, sorts: Mapping[str, Any], sort: str, id_column: Any) -> AnySelect:
+    """`paginate_statement`'s cursor condition, with the cursor as the bind parameters
+    `after_value` and `after_id` (the values come from our own last row, not a client)."""
+    key, descending = sort.lstrip("-+"), sort.startswith("-")
+    last_id = bindparam("after_id", type_=id_column.type)
+    if key == "id":
+        return stmt.where(id_column < last_id if descending else id_column > last_id)
+    column = sorts[key]
+    pair, last = (
+        tuple_(column, id_column),
+        tuple_(bindparam("after_value", type_=column.type), last_id),
+    )
+    return stmt.where(pair < last if descending else pair > last)
+
+
+def _keyset(
+    stmt: AnySelect, sorts: Mapping[str, Any], sort: str, id_column: Any, limit: int
+) -> tuple[AnySelect, AnySelect, bool]:
+    """The first page's statement and every following page's, and whether descending."""
+    request = PageRequest(limit=limit, sort=sort)
+    first, _, descending = paginate_statement(stmt, request, sorts, id_column)
+    following, _, _ = paginate_statement(
+        _after(stmt, sorts, sort, id_column), request, sorts, id_column
+    )
+    return first, following, descending
+
+
+def _cursor(value: Any, row_id: Any) -> dict[str, Any]:
+    return {"after_value": value, "after_id": row_id}
 
 
 async def pages(
@@ -311,19 +355,17 @@ async def pages(
     `sources` are the statement's database columns (`ITEM_VALUES`, `ORDER_VALUES`), which
     PostgreSQL needs to write whole CSV lines.
     """
-
-    def page(cursor: str | None) -> AnySelect:
-        request = PageRequest(limit=batch, cursor=cursor, sort=sort)
-        paged, _, descending = paginate_statement(stmt, request, sorts, id_column)
-        return _as_lines(paged, render, descending, sources)
+    first, following, descending = _keyset(stmt, sorts, sort, id_column, batch)
 
     def split(rows: Sequence[Any]) -> Page:
         if len(rows) <= batch:  # no probe row: this was the last page
             return rows, None
         rows = rows[:batch]
-        return rows, page(encode_cursor(sort, rows[-1][-2], rows[-1][-1]))
+        return rows, _cursor(rows[-1][-2], rows[-1][-1])
 
-    async with aclosing(_read_ahead(await session.connection(), page(None), split)) as found:
+    start, then = (Query(_as_lines(q, render, descending, sources)) for q in (first, following))
+    conn = await session.connection()
+    async with aclosing(_read_ahead(conn, start, then, split)) as found:
         async for rows in found:
             yield rows
 
@@ -345,41 +387,40 @@ async def line_pages(
     conn = await session.connection()
     lateral = conn.dialect.name == "postgresql"
     lines, at = render is not None and render.line is not None, ORDER_ROW_WIDTH
-
-    def page(cursor: str | None) -> AnySelect:
-        request = PageRequest(limit=batch, cursor=cursor, sort=sort)
-        paged, _, descending = paginate_statement(stmt, request, sorts, Order.id)
-        return _with_lines(paged.limit(batch), descending, render, lateral=lateral)
+    first, following, descending = _keyset(stmt, sorts, sort, Order.id, batch)
 
     def split(rows: Sequence[Any]) -> Page:
         if len(rows) < batch:  # fewer rows than orders asked for: the last orders came
             return rows, None
         last = rows[-1]
-        value, order_id = (last[-2], last[-1]) if lines else (last[at - 2], last[at - 1])
-        return rows, page(encode_cursor(sort, value, order_id))
+        return rows, _cursor(*((last[-2], last[-1]) if lines else (last[at - 2], last[at - 1])))
 
-    async with aclosing(_read_ahead(conn, page(None), split)) as found:
+    start, then = (
+        Query(_with_lines(q.limit(batch), descending, render, lateral=lateral))
+        for q in (first, following)
+    )
+    async with aclosing(_read_ahead(conn, start, then, split)) as found:
         async for rows in found:
             yield rows
 
 
 async def _read_ahead(
-    conn: AsyncConnection, first: AnySelect, split: Callable[[Sequence[Any]], Page]
+    conn: AsyncConnection, first: Query, following: Query, split: Callable[[Sequence[Any]], Page]
 ) -> AsyncGenerator[Sequence[Any], None]:
     """Non-empty pages, the next one already asked for while the caller writes this one.
 
     The database runs the next page's query (on its own core) while Python turns this page
     into bytes; at most two pages are held. Nothing else may use the connection meanwhile
     (the export's session is its own). `split` gives the rows to yield and the next page's
-    statement, None after the last.
+    cursor, None after the last.
     """
     pending: asyncio.Future[Sequence[Any]] | None = asyncio.ensure_future(fetch_rows(conn, first))
     try:
         while pending is not None:
-            rows, following = split(await pending)
+            rows, cursor = split(await pending)
             pending = None
-            if following is not None:
-                pending = asyncio.ensure_future(fetch_rows(conn, following))
+            if cursor is not None:
+                pending = asyncio.ensure_future(fetch_rows(conn, following, cursor))
                 await asyncio.sleep(0)  # let it send the query before the caller's work
             if rows:
                 yield rows
@@ -444,20 +485,26 @@ _COMPILED: dict[Any, _Compiled | None] = {}
 _MAX_COMPILED = 200
 
 
-async def fetch_rows(conn: AsyncConnection, stmt: AnySelect) -> Sequence[Any]:
+async def fetch_rows(
+    conn: AsyncConnection, query: Query, params: Mapping[str, Any] | None = None
+) -> Sequence[Any]:
     """The statement's rows, indexable like tuples: on PostgreSQL asyncpg records of a
     statement compiled once per shape (as `db.query` does), else SQLAlchemy rows."""
     if conn.dialect.name == "postgresql":
-        key = stmt._generate_cache_key()
-        if key is not None:
-            plan = _COMPILED[key.key] if key.key in _COMPILED else _compile(conn, stmt, key)
+        if query.key is None:
+            query.key = query.stmt._generate_cache_key() or False
+        key = query.key
+        if key is not False:
+            plan = _COMPILED[key.key] if key.key in _COMPILED else _compile(conn, query.stmt, key)
             if plan is not None:
-                return await _fetch_compiled(conn, plan, key)
-    return (await conn.execute(stmt)).all()
+                return await _fetch_compiled(conn, plan, key, params)
+    return (await conn.execute(query.stmt, dict(params or {}))).all()
 
 
-async def _fetch_compiled(conn: AsyncConnection, plan: _Compiled, key: Any) -> Sequence[Any]:
-    values = plan.compiled.construct_params(extracted_parameters=key.bindparams)
+async def _fetch_compiled(
+    conn: AsyncConnection, plan: _Compiled, key: Any, params: Mapping[str, Any] | None
+) -> Sequence[Any]:
+    values = plan.compiled.construct_params(params, extracted_parameters=key.bindparams)
     args = [proc(values[name]) if proc else values[name] for name, proc in plan.params]
     driver: Any = (await conn.get_raw_connection()).driver_connection
     records: Sequence[Any] = await driver.fetch(plan.sql, *args)
