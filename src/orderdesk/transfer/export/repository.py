@@ -8,25 +8,16 @@ for the text formats PostgreSQL writes amounts and timestamps as the writers' te
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from contextlib import aclosing, suppress
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
-    Integer,
-    LargeBinary,
-    String,
-    Text,
     asc,
     bindparam,
-    case,
-    cast,
     desc,
     func,
-    literal_column,
     null,
     select,
     true,
@@ -39,7 +30,7 @@ from orderdesk.catalog.models import Category, Item, ItemType
 from orderdesk.core.pagination import AnySelect, PageRequest, paginate_statement
 from orderdesk.db.types import Money, UTCDateTime
 from orderdesk.orders.models import Order, OrderLine, OrderType
-from orderdesk.transfer.export.sanitize import FORMULA_STARTS, SKIPPED, TRIGGERS
+from orderdesk.transfer.export.rendering import Render, as_text, line_of, renders
 from orderdesk.units.models import Unit
 
 # In the order of columns.ITEM_FIELDS, then attributes; the sort value and id close every row.
@@ -100,146 +91,14 @@ ITEM_ROW_WIDTH = len(ITEM_VALUES) + 2
 ORDER_ROW_WIDTH = len(ORDER_VALUES) + 2
 
 
-@dataclass(frozen=True, slots=True)
-class Render:
-    """What PostgreSQL writes as the writers' finished text (text formats on PostgreSQL).
-
-    Amounts as `1234.50` (two places at least, more only when they carry digits; `decimal`
-    the separator), UTC timestamps as `datetime.isoformat()` writes them, and with `escape`
-    (CSV) text cells that would start a formula escaped exactly as `sanitize.escape_cell`.
-    """
-
-    decimal: str = "."
-    escape: bool = False
-    # CSV only: the row positions of the columns, in order, when PostgreSQL writes the
-    # whole line (every column finished text or an integer): a row is then the line's UTF-8
-    # bytes, the sort value and the id.
-    line: tuple[int, ...] | None = None
-    delimiter: str = ","
-    # JSON/NDJSON: with `line`, each row is its object as orjson writes it, with these keys.
-    keys: tuple[str, ...] | None = None
-
-
-def _renders(value: Any, render: Render) -> bool:
-    kind = getattr(value, "type", None)
-    return isinstance(kind, Money | UTCDateTime) or (render.escape and isinstance(kind, String))
-
-
 def rendered_positions(target: str, lines: bool, render: Render) -> frozenset[int]:
     """Row positions a statement built with `render` delivers as finished text."""
     if target == "items":
-        return frozenset(i for i, v in enumerate(ITEM_VALUES) if _renders(v, render))
-    found = {i for i, v in enumerate(ORDER_VALUES) if _renders(v, render)}
+        return frozenset(i for i, v in enumerate(ITEM_VALUES) if renders(v, render))
+    found = {i for i, v in enumerate(ORDER_VALUES) if renders(v, render)}
     if lines:
-        found |= {ORDER_ROW_WIDTH + i for i, v in enumerate(LINE_VALUES) if _renders(v, render)}
+        found |= {ORDER_ROW_WIDTH + i for i, v in enumerate(LINE_VALUES) if renders(v, render)}
     return frozenset(found)
-
-
-def _const(sql: str, kind: Any = Text) -> Any:
-    # Written into the SQL, not bound: the same text for every page, and to_char's format
-    # is then a constant PostgreSQL parses once.
-    return literal_column(sql, kind)
-
-
-def _code_points(chars: Iterable[str]) -> str:
-    return "".join(f"\\u{ord(c):04x}" for c in sorted(chars))
-
-
-# sanitize.needs_escape as a regular expression: quotes, then skipped spaces, then a trigger.
-FORMULA_PATTERN = f"^\\u0027*[{_code_points(SKIPPED)}]*[{_code_points(FORMULA_STARTS)}]"
-# Most texts start with none of these: one integer test, no regular expression.
-_TRIGGER_CODES = "(" + ", ".join(str(ord(c)) for c in sorted(TRIGGERS)) + ")"
-_QUOTE = "''''"  # the SQL literal of one apostrophe
-
-
-def _as_text(value: Any, render: Render | None) -> Any:
-    """The value as `render` has PostgreSQL write it; None keeps typed values (XLSX, PDF,
-    SQLite)."""
-    if render is None or not _renders(value, render):
-        return value
-    kind = value.type
-    if isinstance(kind, String):
-        plain = func.ascii(value).op("NOT IN")(_const(_TRIGGER_CODES))
-        escaped = _const(_QUOTE).op("||", return_type=Text)(value)
-        return case((plain, value), (value.regexp_match(FORMULA_PATTERN), escaped), else_=value)
-    if isinstance(kind, Money):
-        places = func.greatest(_const("2", Integer), func.scale(func.trim_scale(value)))
-        text: ColumnElement[Any] = cast(func.round(value, places), Text)
-        if render.decimal == ",":
-            return func.replace(text, _const("'.'"), _const("','"), type_=Text)
-        return text
-    utc = func.timezone(_const("'UTC'"), value)
-    micro = case(
-        (func.to_char(value, _const("'US'")) == _const("'000000'"), _const("''")),
-        else_=func.to_char(utc, _const("'.US'"), type_=Text),
-    )
-    whole = func.to_char(utc, _const("""'YYYY-MM-DD"T"HH24:MI:SS'"""), type_=Text)
-    return whole.op("||", return_type=Text)(micro).op("||", return_type=Text)(_const("'+00:00'"))
-
-
-def _csv_field(value: Any, source: Any, render: Render) -> Any:
-    """A CSV field as `csv.writer` (minimal quoting) writes it; NULL is an empty field.
-
-    `source` is the value's database column: integers, timestamps and amounts (unless their
-    decimal comma is the delimiter) hold no character that needs quotes, and skip the test.
-    """
-    kind = getattr(source, "type", None)
-    if isinstance(value.type, Integer):
-        return func.coalesce(cast(value, Text), _const("''"))
-    text = func.coalesce(value, _const("''"), type_=Text)
-    if isinstance(kind, UTCDateTime) or (
-        isinstance(kind, Money) and render.decimal != render.delimiter
-    ):
-        return text
-    specials = f"[{_code_points(render.delimiter + chr(34) + chr(13) + chr(10))}]"
-    doubled = func.replace(text, _const("'\"'"), _const("'\"\"'"), type_=Text)
-    quoted = (
-        _const("'\"'")
-        .op("||", return_type=Text)(doubled)
-        .op("||", return_type=Text)(_const("'\"'"))
-    )
-    return case((text.regexp_match(specials), quoted), else_=text)
-
-
-def _csv_line(values: Sequence[Any], sources: Sequence[Any], render: Render) -> Any:
-    """The fields joined by the delimiter, CRLF-terminated, as UTF-8 bytes (no decoding).
-
-    `values` are the row's columns in a subquery (each computed once), `sources` the
-    database columns at the same positions.
-    """
-    assert render.line is not None
-    fields = [_csv_field(values[p], sources[p], render) for p in render.line]
-    # One concat_ws call (no field is NULL here) instead of a copy of the line per `||`.
-    separator = _const(f"chr({ord(render.delimiter)})")
-    line = func.concat(
-        func.concat_ws(separator, *fields, type_=Text), _const("chr(13) || chr(10)"), type_=Text
-    )
-    return func.convert_to(line, _const("'UTF8'"), type_=LargeBinary)
-
-
-def _sql_text(text: str) -> Any:
-    return _const("'" + text.replace("'", "''") + "'")
-
-
-def _json_object(values: Sequence[Any], render: Render) -> Any:
-    """The row as a JSON object with orjson's bytes: compact, keys in column order, texts
-    escaped as orjson does (PostgreSQL's to_json escapes the same characters the same way)."""
-    assert render.line is not None
-    assert render.keys is not None
-    parts: list[Any] = []
-    for n, (position, key) in enumerate(zip(render.line, render.keys, strict=True)):
-        value = values[position]
-        text = cast(value, Text) if isinstance(value.type, Integer) else func.to_json(value)
-        parts.append(_sql_text(("{" if n == 0 else ",") + json.dumps(key) + ":"))
-        parts.append(func.coalesce(cast(text, Text), _const("'null'"), type_=Text))
-    line = func.concat(*parts, _const("'}'"), type_=Text)
-    return func.convert_to(line, _const("'UTF8'"), type_=LargeBinary)
-
-
-def _line(values: Sequence[Any], sources: Sequence[Any], render: Render) -> Any:
-    if render.keys is not None:
-        return _json_object(values, render)
-    return _csv_line(values, sources, render)
 
 
 def _as_lines(
@@ -252,14 +111,14 @@ def _as_lines(
     columns = list(page.c)
     order = desc if descending else asc
     return (
-        select(_line(columns, sources, render), columns[-2], columns[-1])
+        select(line_of(columns, sources, render), columns[-2], columns[-1])
         .select_from(page)
         .order_by(order(columns[-2]), order(columns[-1]))
     )
 
 
 def _labelled(values: Sequence[Any], render: Render | None, prefix: str) -> list[Any]:
-    return [_as_text(v, render).label(f"{prefix}{i}") for i, v in enumerate(values)]
+    return [as_text(v, render).label(f"{prefix}{i}") for i, v in enumerate(values)]
 
 
 def _values(values: Sequence[Any], render: Render | None, attributes: bool) -> list[Any]:
@@ -349,6 +208,7 @@ async def pages(
     batch: int,
     render: Render | None = None,
     sources: Sequence[Any] = (),
+    ahead: bool = True,
 ) -> AsyncGenerator[Sequence[Any], None]:
     """The rows in pages of `batch`, each page one short keyset query (no long-held cursor).
 
@@ -365,7 +225,7 @@ async def pages(
 
     start, then = (Query(_as_lines(q, render, descending, sources)) for q in (first, following))
     conn = await session.connection()
-    async with aclosing(_read_ahead(conn, start, then, split)) as found:
+    async with aclosing(_read_ahead(conn, start, then, split, ahead=ahead)) as found:
         async for rows in found:
             yield rows
 
@@ -378,6 +238,7 @@ async def line_pages(
     sort: str,
     batch: int,
     render: Render | None,
+    ahead: bool = True,
 ) -> AsyncGenerator[Sequence[Any], None]:
     """One row per order line (an order without lines: one row, its line columns empty).
 
@@ -399,15 +260,22 @@ async def line_pages(
         Query(_with_lines(q.limit(batch), descending, render, lateral=lateral))
         for q in (first, following)
     )
-    async with aclosing(_read_ahead(conn, start, then, split)) as found:
+    async with aclosing(_read_ahead(conn, start, then, split, ahead=ahead)) as found:
         async for rows in found:
             yield rows
 
 
 async def _read_ahead(
-    conn: AsyncConnection, first: Query, following: Query, split: Callable[[Sequence[Any]], Page]
+    conn: AsyncConnection,
+    first: Query,
+    following: Query,
+    split: Callable[[Sequence[Any]], Page],
+    *,
+    ahead: bool,
 ) -> AsyncGenerator[Sequence[Any], None]:
-    """Non-empty pages, the next one already asked for while the caller writes this one.
+    """Non-empty pages, with `ahead` the next one already asked for while the caller writes
+    this one (not for XLSX/PDF: their writer runs in a thread, and receiving a page in the
+    event loop meanwhile costs GIL hand-overs, as ADR 0014 found for imports).
 
     The database runs the next page's query (on its own core) while Python turns this page
     into bytes; at most two pages are held. Nothing else may use the connection meanwhile
@@ -419,11 +287,13 @@ async def _read_ahead(
         while pending is not None:
             rows, cursor = split(await pending)
             pending = None
-            if cursor is not None:
+            if cursor is not None and ahead:
                 pending = asyncio.ensure_future(fetch_rows(conn, following, cursor))
                 await asyncio.sleep(0)  # let it send the query before the caller's work
             if rows:
                 yield rows
+            if cursor is not None and not ahead:
+                pending = asyncio.ensure_future(fetch_rows(conn, following, cursor))
     finally:
         if pending is not None:
             # The caller stopped early. The page is short: let it finish rather than cancel
@@ -464,7 +334,7 @@ def _with_lines(
     chosen = [*columns, *picked]
     if render is not None and render.line is not None:
         sources = [*ORDER_VALUES, None, None, *LINE_VALUES]
-        chosen = [_line(chosen, sources, render), sort_value, order_id]
+        chosen = [line_of(chosen, sources, render), sort_value, order_id]
     return (
         select(*chosen)
         .select_from(joined)

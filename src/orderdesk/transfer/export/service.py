@@ -35,6 +35,7 @@ from orderdesk.transfer.export.columns import (
     choose,
     field_columns,
 )
+from orderdesk.transfer.export.rendering import Render
 from orderdesk.transfer.export.schemas import ExportSpec
 from orderdesk.transfer.export.writers import FORMATS, ExportFormat, FormatInfo, make_writer
 from orderdesk.transfer.export.writers.base import WriterOptions
@@ -65,7 +66,7 @@ class Plan:
     filename: str
     batch: int
     with_lines: bool
-    render: repo.Render | None  # what PostgreSQL writes as finished text
+    render: Render | None  # what PostgreSQL writes as finished text
 
     @property
     def sort(self) -> str:
@@ -177,13 +178,13 @@ def _whole_objects(columns: Sequence[Column]) -> bool:
     return all(c.position is not None and c.kind != "list" for c in columns)
 
 
-def _render(session: AsyncSession, spec: ExportSpec, fmt: ExportFormat) -> repo.Render | None:
+def _render(session: AsyncSession, spec: ExportSpec, fmt: ExportFormat) -> Render | None:
     """Text formats on PostgreSQL: the database writes amounts, timestamps and (CSV) escapes."""
     if not FORMATS[fmt].streams or session.get_bind().dialect.name != "postgresql":
         return None
     if fmt is ExportFormat.csv:
-        return repo.Render("," if spec.options.decimal == "comma" else ".", escape=True)
-    return repo.Render()
+        return Render("," if spec.options.decimal == "comma" else ".", escape=True)
+    return Render()
 
 
 async def count_rows(session: AsyncSession, plan: Plan) -> int:
@@ -210,6 +211,7 @@ async def batches(session: AsyncSession, plan: Plan) -> AsyncGenerator[Sequence[
             sort=plan.sort,
             batch=plan.batch,
             render=plan.render,
+            ahead=plan.info.streams,
         )
     else:
         pages = repo.pages(
@@ -221,8 +223,9 @@ async def batches(session: AsyncSession, plan: Plan) -> AsyncGenerator[Sequence[
             batch=plan.batch,
             render=plan.render,
             sources=repo.ITEM_VALUES if plan.spec.target == "items" else repo.ORDER_VALUES,
+            ahead=plan.info.streams,
         )
-    # Closed with the caller: a page read ahead is cancelled before the session is reused.
+    # Closed with the caller: a page read ahead ends before the session is reused.
     async with aclosing(pages):
         async for rows in pages:
             yield rows
