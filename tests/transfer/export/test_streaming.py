@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from orderdesk.container import Container
 from orderdesk.core.permissions import Principal
+from orderdesk.transfer.export import repository as repo
 from orderdesk.transfer.export import service
 from orderdesk.transfer.export.schemas import ExportOptions, ExportSpec
 from orderdesk.transfer.export.writers import ExportFormat
@@ -30,43 +28,39 @@ async def many_items(container: Container, shop: Shop, monkeypatch: pytest.Monke
     return 60
 
 
-@contextmanager
-def page_queries(container: Container) -> Iterator[list[str]]:
-    """Collect the keyset page statements (SELECTs on items with a LIMIT) as they run."""
-    seen: list[str] = []
-    engine = container.read_sessions.kw["bind"].sync_engine
+@pytest.fixture
+def page_queries(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The page statements as they run (on PostgreSQL they bypass SQLAlchemy's events)."""
+    seen: list[Any] = []
+    fetch = repo.fetch_rows
 
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if "FROM items" in statement and "LIMIT" in statement:
-            seen.append(statement)
+    async def recording(conn: Any, query: Any, params: Any = None) -> Any:
+        seen.append(query)
+        return await fetch(conn, query, params)
 
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    monkeypatch.setattr(repo, "fetch_rows", recording)
+    return seen
 
 
 @pytest.mark.parametrize("fmt", [ExportFormat.csv, ExportFormat.json, ExportFormat.xml])
 async def test_first_rows_are_yielded_before_the_last_page_is_read(
-    container: Container, many_items: int, fmt: ExportFormat
+    container: Container, many_items: int, fmt: ExportFormat, page_queries: list[Any]
 ) -> None:
     spec = ExportSpec(target="items", options=ExportOptions(format=fmt), filters={}, lang="en")
-    with page_queries(container) as pages:
-        async with container.read_sessions() as session:
-            plan = await service.prepare(
-                session=session,
-                principal=Principal.system(),
-                spec=spec,
-                settings=container.settings,
-            )
-            chunks = service.stream(session, plan)
-            await anext(chunks)  # the start: header row, `[` or the XML prolog
-            first_rows = await anext(chunks)
-            assert len(pages) == 1  # one page read, five still to come
-            assert first_rows.count(b"M-0") + first_rows.count(b"ROSE-1") >= BATCH - 2
-            rest = [chunk async for chunk in chunks]
-    assert len(pages) == many_items // BATCH
+    async with container.read_sessions() as session:
+        plan = await service.prepare(
+            session=session,
+            principal=Principal.system(),
+            spec=spec,
+            settings=container.settings,
+        )
+        chunks = service.stream(session, plan)
+        await anext(chunks)  # the start: header row, `[` or the XML prolog
+        first_rows = await anext(chunks)
+        assert len(page_queries) == 2  # one page read, the next read ahead, four to come
+        assert first_rows.count(b"M-0") + first_rows.count(b"ROSE-1") >= BATCH - 2
+        rest = [chunk async for chunk in chunks]
+    assert len(page_queries) == many_items // BATCH
     assert len(rest) == many_items // BATCH  # five more pages of rows, then the end
 
 

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 FORMULA_STARTS = frozenset("=+-@\t\r\n")
 # Leading characters some spreadsheets skip before looking for a formula.
-_SKIPPED = " \u00a0"
+SKIPPED = " \u00a0"
 
 
 def _starts_formula(text: str) -> bool:
     first = text[:1]
     if first in FORMULA_STARTS and first:
         return True
-    if first and first in _SKIPPED:
-        rest = text.lstrip(_SKIPPED)[:1]
+    if first and first in SKIPPED:
+        rest = text.lstrip(SKIPPED)[:1]
         return bool(rest) and rest in FORMULA_STARTS
     return False
 
@@ -34,7 +34,7 @@ def needs_escape(text: str) -> bool:
 
 
 # First characters of every text escape_cell may change.
-TRIGGERS = FORMULA_STARTS | frozenset(_SKIPPED) | {"'"}
+TRIGGERS = FORMULA_STARTS | frozenset(SKIPPED) | {"'"}
 
 
 def escape_cell(text: str) -> str:

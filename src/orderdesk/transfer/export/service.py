@@ -7,8 +7,9 @@ a single byte is sent, so a streamed response never breaks off with an error hal
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from orderdesk.transfer.export.columns import (
     choose,
     field_columns,
 )
+from orderdesk.transfer.export.rendering import Render
 from orderdesk.transfer.export.schemas import ExportSpec
 from orderdesk.transfer.export.writers import FORMATS, ExportFormat, FormatInfo, make_writer
 from orderdesk.transfer.export.writers.base import WriterOptions
@@ -64,6 +66,7 @@ class Plan:
     filename: str
     batch: int
     with_lines: bool
+    render: Render | None  # what PostgreSQL writes as finished text
 
     @property
     def sort(self) -> str:
@@ -132,20 +135,56 @@ async def prepare(
     )
     build = repo.item_statement if is_items else repo.order_statement
     info = FORMATS[fmt]
+    render = _render(session, spec, fmt)
+    options = _writer_options(spec, fmt)
+    if render is not None:
+        done = repo.rendered_positions(spec.target, with_lines, render)
+        columns = [replace(c, rendered=True) if c.position in done else c for c in columns]
+        positions = tuple(c.position for c in columns if c.position is not None)
+        if render.escape and _whole_lines(columns):
+            render = replace(render, line=positions, delimiter=options.delimiter)
+            options = replace(options, prebuilt=True)
+        elif fmt in (ExportFormat.json, ExportFormat.ndjson) and _whole_objects(columns):
+            render = replace(render, line=positions, keys=tuple(c.key for c in columns))
+            options = replace(options, prebuilt=True)
     return Plan(
         spec=spec,
         fmt=fmt,
         info=info,
         columns=columns,
-        options=_writer_options(spec, fmt),
-        statement=build(conds, sorts[key]),
+        options=options,
+        statement=build(conds, sorts[key], render, any(c.key.startswith("attr.") for c in columns)),
         conds=conds,
         sorts=sorts,
         id_column=id_column,
         filename=_file_name(spec, info.extension),
         batch=settings.export_batch_rows,
         with_lines=with_lines,
+        render=render,
     )
+
+
+def _whole_lines(columns: Sequence[Column]) -> bool:
+    """Whether PostgreSQL can write whole CSV lines: every cell finished text or an integer
+    column (a single column stays with csv.writer, which quotes a lone empty field)."""
+    return len(columns) > 1 and all(
+        c.position is not None and (c.rendered or c.kind == "int") for c in columns
+    )
+
+
+def _whole_objects(columns: Sequence[Column]) -> bool:
+    """Whether PostgreSQL can write whole JSON objects: database columns only, no list (tags:
+    its JSON text would differ from orjson's)."""
+    return all(c.position is not None and c.kind != "list" for c in columns)
+
+
+def _render(session: AsyncSession, spec: ExportSpec, fmt: ExportFormat) -> Render | None:
+    """Text formats on PostgreSQL: the database writes amounts, timestamps and (CSV) escapes."""
+    if not FORMATS[fmt].streams or session.get_bind().dialect.name != "postgresql":
+        return None
+    if fmt is ExportFormat.csv:
+        return Render("," if spec.options.decimal == "comma" else ".", escape=True)
+    return Render()
 
 
 async def count_rows(session: AsyncSession, plan: Plan) -> int:
@@ -162,33 +201,43 @@ def check_size(plan: Plan, rows: int, settings: Settings) -> None:
         raise ExportTooLarge(EXPORT_PDF_TOO_MANY, rows=rows, limit=limit)
 
 
-async def batches(session: AsyncSession, plan: Plan) -> AsyncIterator[Sequence[Any]]:
+async def batches(session: AsyncSession, plan: Plan) -> AsyncGenerator[Sequence[Any], None]:
     """The export's rows in batches; orders with lines give one row per line."""
-    async for rows in repo.pages(
-        session,
-        plan.statement,
-        sorts=plan.sorts,
-        id_column=plan.id_column,
-        sort=plan.sort,
-        batch=plan.batch,
-    ):
-        if not plan.with_lines:
+    if plan.with_lines:
+        pages = repo.line_pages(
+            session,
+            plan.statement,
+            sorts=plan.sorts,
+            sort=plan.sort,
+            batch=plan.batch,
+            render=plan.render,
+            ahead=plan.info.streams,
+        )
+    else:
+        pages = repo.pages(
+            session,
+            plan.statement,
+            sorts=plan.sorts,
+            id_column=plan.id_column,
+            sort=plan.sort,
+            batch=plan.batch,
+            render=plan.render,
+            sources=repo.ITEM_VALUES if plan.spec.target == "items" else repo.ORDER_VALUES,
+            ahead=plan.info.streams,
+        )
+    # Closed with the caller: a page read ahead ends before the session is reused.
+    async with aclosing(pages):
+        async for rows in pages:
             yield rows
-            continue
-        lines = await repo.lines_of(session, [row[-1] for row in rows])
-        expanded: list[tuple[Any, ...]] = []
-        for row in rows:
-            order = tuple(row)
-            expanded.extend(order + line for line in lines.get(row[-1]) or (repo.NO_LINE,))
-        yield expanded
 
 
 async def stream(session: AsyncSession, plan: Plan) -> AsyncIterator[bytes]:
     """The file's bytes, one chunk per batch of rows (CSV, JSON, NDJSON, XML)."""
     writer = make_writer(plan.fmt, plan.columns, plan.options, None)
     yield writer.start()
-    async for rows in batches(session, plan):
-        yield writer.write(rows)
+    async with aclosing(batches(session, plan)) as pages:
+        async for rows in pages:
+            yield writer.write(rows)
     yield writer.finish()
 
 
@@ -210,12 +259,13 @@ async def write_file(
     writer = make_writer(plan.fmt, plan.columns, options, path)
     done = 0
     writer.start()
-    async for rows in batches(session, plan):
-        # xlsxwriter and fpdf2 are CPU-bound: keep the event loop free for other requests.
-        await asyncio.to_thread(writer.write, rows)
-        done += len(rows)
-        if progress is not None:
-            await progress(done)
+    async with aclosing(batches(session, plan)) as pages:
+        async for rows in pages:
+            # xlsxwriter and fpdf2 are CPU-bound: keep the event loop free for other requests.
+            await asyncio.to_thread(writer.write, rows)
+            done += len(rows)
+            if progress is not None:
+                await progress(done)
     await asyncio.to_thread(writer.finish)
     return done
 
@@ -227,11 +277,12 @@ async def _write_stream(
     done = 0
     with path.open("wb") as handle:
         handle.write(writer.start())
-        async for rows in batches(session, plan):
-            handle.write(writer.write(rows))
-            done += len(rows)
-            if progress is not None:
-                await progress(done)
+        async with aclosing(batches(session, plan)) as pages:
+            async for rows in pages:
+                handle.write(writer.write(rows))
+                done += len(rows)
+                if progress is not None:
+                    await progress(done)
         handle.write(writer.finish())
     return done
 

@@ -25,6 +25,9 @@ class WriterOptions:
     subtitle: str = ""  # PDF line under the title
     root: str = "rows"  # XML root element
     record: str = "row"  # XML element per row
+    # CSV, JSON: each row arrives as its finished line or object (UTF-8 bytes) first
+    # (PostgreSQL wrote it).
+    prebuilt: bool = False
 
 
 class Writer(Protocol):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 from orderdesk.transfer.export.columns import Column, Formatter, Inline, compile_row
@@ -19,6 +20,7 @@ from orderdesk.transfer.export.writers.base import (
 )
 
 BOM = "\ufeff".encode()
+_LINE = itemgetter(0)
 
 
 def _text(value: Any) -> str | None:
@@ -46,8 +48,11 @@ def _list(value: Any) -> str | None:
 
 
 def formatter(column: Column, options: WriterOptions) -> Formatter | None:
-    """None where the csv module writes the value as it is (ints; None as empty)."""
+    """None where the csv module writes the value as it is (ints, finished text; None as
+    empty). Amounts and timestamps never start a formula: they are not escaped."""
     kind = column.kind
+    if column.rendered:
+        return None
     if kind == "text":
         return TYPED_TEXT if column.typed else TEXT
     if kind == "decimal":
@@ -83,6 +88,8 @@ class CsvWriter:
         return (BOM if self._options.bom else b"") + self._take()
 
     def write(self, rows: Sequence[Any]) -> bytes:
+        if self._options.prebuilt:
+            return b"".join(map(_LINE, rows))
         self._csv.writerows(map(self._row, rows))
         return self._take()
 

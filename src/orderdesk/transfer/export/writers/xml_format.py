@@ -52,14 +52,17 @@ def _renderer(kind: str) -> Callable[[Any], str]:
 _RENDERERS = {kind: _renderer(kind) for kind in ("text", "int", *_TEXT)}
 
 
-def element(key: str, kind: str) -> Formatter:
+def element(key: str, kind: str, *, rendered: bool = False) -> Formatter:
     """`<key>value</key>`, or `<key/>` for a missing value (written into the row function).
 
     Every record names every column, so a column that is empty in every row is still one
-    (an import then knows the value is empty rather than not given).
+    (an import then knows the value is empty rather than not given). A value PostgreSQL
+    wrote (digits, `-.:T+`) needs no escape.
     """
-    name = f"_x_{kind}"
     opening, closing, empty = repr(f"<{key}>"), repr(f"</{key}>"), repr(f"<{key}/>")
+    if rendered:
+        return Inline(f"({empty} if (v := {{x}}) is None else {opening} + v + {closing})")
+    name = f"_x_{kind}"
     template = f"({empty} if (v := {{x}}) is None else {opening} + {name}(v) + {closing})"
     return Inline(template, ((name, _RENDERERS.get(kind, _RENDERERS["text"])),))
 
@@ -68,7 +71,8 @@ class XmlWriter:
     blocking = False
 
     def __init__(self, columns: Sequence[Column], options: WriterOptions) -> None:
-        self._row = compile_row(columns, [element(c.key, c.kind) for c in columns])
+        elements = [element(c.key, c.kind, rendered=c.rendered) for c in columns]
+        self._row = compile_row(columns, elements)
         self._root = options.root
         self._open, self._close = f"<{options.record}>", f"</{options.record}>\n"
 
