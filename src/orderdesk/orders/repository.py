@@ -260,7 +260,7 @@ _INSERT_ORDER = PreparedWrite(
 _SET_NUMBER = PreparedWrite(
     update(_ORDERS).where(_ORDERS.c.id == bindparam("order_id")), ("number", "search_text")
 )
-_LINE_INSERT_COLUMNS = (
+LINE_INSERT_COLUMNS = (
     "order_id",
     "position",
     "item_id",
@@ -277,7 +277,7 @@ _INSERT_LINES_RETURNING = PreparedWrite(
     insert(_ORDER_LINES).returning(
         *(_ORDER_LINES.c[col.key] for col in LINE_COLUMNS), sort_by_parameter_order=True
     ),
-    _LINE_INSERT_COLUMNS,
+    LINE_INSERT_COLUMNS,
 )
 _INSERT_EVENT = PreparedWrite(
     insert(cast(Table, OrderEvent.__table__)),

@@ -15,6 +15,7 @@ from orderdesk.db.types import utcnow
 from orderdesk.orders import types_cache
 from orderdesk.orders.models import Order, OrderEvent, OrderLine
 from orderdesk.orders.numbering import period_of, render_number
+from orderdesk.orders.repository import LINE_INSERT_COLUMNS
 from orderdesk.orders.workflow import is_editable
 from orderdesk.transfer.importing import bulk
 from orderdesk.transfer.importing import repository as repo
@@ -69,16 +70,7 @@ TRACKED: tuple[str, ...] = (
 )
 TRACKED += ("subtotal", "vat_amount", "total")
 ORDER_UPDATE = (*TRACKED, "search_text", "version", "updated_at")
-LINE_INSERT: tuple[str, ...] = (
-    "order_id",
-    "position",
-    "item_id",
-    "sku",
-    "name",
-    "measure_unit",
-    "quantity",
-)
-LINE_INSERT += ("unit_price", "coefficient", "amount")
+LINE_INSERT = LINE_INSERT_COLUMNS  # the columns an order line is written with
 EVENT_INSERT = ("order_id", "kind", "from_status", "to_status", "actor_id", "comment", "at")
 EXISTING = (*TRACKED, "number", "external_ref", "version", "order_type_id")
 # Order fields taken from an order's first row as they are.
