@@ -177,7 +177,7 @@ def _settings(url: str, work: Path) -> Any:
 
     return Settings(
         database_url=url, secret_keys=[SECRET], log_level="WARNING", files_dir=work / "files",
-        upload_max_bytes=2 * 1024**3, data_dir=work,
+        data_dir=work,
     )  # fmt: skip
 
 

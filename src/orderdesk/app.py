@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         max_bytes=settings.max_body_bytes,
         path_limits=[
             (UPLOAD_PATH, UploadPolicy.from_settings(settings).max_body_bytes),
-            (IMPORT_UPLOAD_PATH, UploadPolicy.from_settings(settings).max_body_bytes),
+            (IMPORT_UPLOAD_PATH, UploadPolicy.for_imports(settings).max_body_bytes),
         ],
     )
     if settings.cors_origins:

@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     s3_secret_access_key: str = ""
     s3_prefix: str = ""
     upload_max_bytes: int = Field(50 * 1024 * 1024, ge=1024)
+    # Files to import are data, not attachments: a 1,000,000-row CSV is 100–200 MB. They are
+    # received into a spooled temporary file and read as a stream, so memory does not grow.
+    import_max_bytes: int = Field(1024 * 1024 * 1024, ge=1024)
     # Empty: every type the sniffer knows (files/sniff.py); else a list of MIME types.
     upload_allowed_types: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Outbox relay and event bus (realtime/)

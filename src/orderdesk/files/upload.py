@@ -30,6 +30,12 @@ class UploadPolicy:
         allowed = frozenset(settings.upload_allowed_types) or sniff.KNOWN_TYPES
         return cls(max_bytes=settings.upload_max_bytes, allowed_types=allowed)
 
+    @classmethod
+    def for_imports(cls, settings: Settings) -> UploadPolicy:
+        """Files to import: their own size limit, the same accepted types."""
+        allowed = frozenset(settings.upload_allowed_types) or sniff.KNOWN_TYPES
+        return cls(max_bytes=settings.import_max_bytes, allowed_types=allowed)
+
     @property
     def max_body_bytes(self) -> int:
         """The request body limit of upload routes."""

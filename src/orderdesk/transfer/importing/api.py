@@ -64,7 +64,7 @@ async def upload(
         session=session,
         principal=principal,
         storage=container.storage,
-        policy=UploadPolicy.from_settings(container.settings),
+        policy=UploadPolicy.for_imports(container.settings),
         incoming=IncomingFile(name=file.filename or "", file=file.file),
     )
     return json_response(row, 201)

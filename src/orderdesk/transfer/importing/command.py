@@ -36,7 +36,7 @@ async def _prepare(container: Container, path: Path, options: ImportOptions) -> 
         with path.open("rb") as handle:
             row = await service.upload(
                 session=session, principal=principal, storage=container.storage,
-                policy=UploadPolicy.from_settings(container.settings),
+                policy=UploadPolicy.for_imports(container.settings),
                 incoming=IncomingFile(name=path.name, file=handle),
             )  # fmt: skip
         stored = await repo.get_import_row(session, row["id"], principal)
