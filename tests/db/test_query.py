@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
 
 import pytest
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from orderdesk.audit import service as audit
+from orderdesk.audit.models import AuditEntry
 from orderdesk.catalog.models import Item
 from orderdesk.container import Container
-from orderdesk.db.query import PreparedWrite, fetch_all, fetch_one
+from orderdesk.db.query import PreparedWrite, _combined, fetch_all, fetch_one, write_all
 from orderdesk.realtime.models import OutboxEvent
 from tests.factories import make_item, make_item_type
 
@@ -124,3 +126,94 @@ async def test_a_prepared_write_that_breaks_a_constraint_raises_integrity_error(
         await session.rollback()
 
     assert await _stored_events(container) == []
+
+
+# Writes run together (write_all): one round trip on PostgreSQL, each value in its own place.
+
+_RENAME = PreparedWrite(
+    update(cast(Table, Item.__table__)).where(Item.__table__.c.id == bindparam("item_id")),
+    ("name", "price"),
+)
+
+
+async def test_writes_run_together_land_in_their_own_tables_with_their_own_values(
+    container: Container,
+) -> None:
+    type_id = (await make_item_type(container))["id"]
+    item = await make_item(container, type_id, sku="W-1", name="Before", price="1.00")
+
+    async with container.write_sessions() as session:
+        await write_all(
+            session,
+            [
+                _EVENTS.write(**_event("d-1", 1)),
+                _RENAME.write(item_id=item["id"], name="Ромашка", price=Decimal("12.50")),
+                audit.entry(action="test.together", actor=None, entity_id=item["id"]),
+                _EVENTS.write(**_event("d-2", 2)),
+            ],
+        )
+        await session.commit()
+
+    async with container.read_sessions() as session:
+        renamed = await fetch_one(
+            session, select(Item.name, Item.price).where(Item.id == item["id"])
+        )
+        entry = await fetch_one(
+            session,
+            select(AuditEntry.entity_id).where(AuditEntry.action == "test.together"),
+        )
+    assert renamed == {"name": "Ромашка", "price": Decimal("12.50")}
+    assert entry == {"entity_id": str(item["id"])}
+    assert [row["event_id"] for row in await _stored_events(container)] == ["d-1", "d-2"]
+
+
+async def test_writes_run_together_that_break_a_constraint_raise_integrity_error_and_keep_nothing(
+    container: Container,
+) -> None:
+    async with container.write_sessions() as session:
+        with pytest.raises(IntegrityError):
+            await write_all(
+                session, [_EVENTS.write(**_event("e-1")), _EVENTS.write(**_event("e-1"))]
+            )
+        await session.rollback()
+    async with container.write_sessions() as session:
+        await write_all(session, [_EVENTS.write(**_event("e-2")), _EVENTS.write(**_event("e-3"))])
+        await session.rollback()
+
+    assert await _stored_events(container) == []
+
+
+async def test_writes_run_together_are_one_statement_on_postgresql(container: Container) -> None:
+    if container.engine.dialect.name != "postgresql":
+        pytest.skip("one statement is PostgreSQL's data-modifying CTEs; SQLite runs them in turn")
+    statements: list[str] = []
+
+    def log(record: Any) -> None:
+        statements.append(record.query)
+
+    async with container.write_sessions() as session:
+        conn = await session.connection()
+        driver = (await conn.get_raw_connection()).driver_connection
+        driver.add_query_logger(log)
+        try:
+            await write_all(
+                session, [_EVENTS.write(**_event("f-1")), audit.entry(action="t", actor=None)]
+            )
+        finally:
+            driver.remove_query_logger(log)
+        await session.rollback()
+
+    writes = [sql for sql in statements if "INSERT" in sql]
+    assert len(writes) == 1
+    assert writes[0].startswith("WITH w0 AS (INSERT INTO outbox_events")
+
+
+def test_combined_statements_renumber_placeholders_and_refuse_literals() -> None:
+    combined = _combined(
+        ["INSERT INTO a (x, y) VALUES ($1, $2)", "UPDATE b SET z = $1 WHERE id = $2"]
+    )
+
+    assert combined == (
+        "WITH w0 AS (INSERT INTO a (x, y) VALUES ($1, $2)) UPDATE b SET z = $3 WHERE id = $4"
+    )
+    assert _combined(["INSERT INTO a (x) VALUES ('$1')", "DELETE FROM b WHERE id = $1"]) is None

@@ -14,7 +14,7 @@ from orderdesk.audit.models import AuditEntry, FieldChange
 from orderdesk.core.context import request_context
 from orderdesk.core.http import decimal_text
 from orderdesk.core.permissions import Principal
-from orderdesk.db.query import PreparedWrite
+from orderdesk.db.query import PreparedWrite, Write
 
 # Built once: audit entries are written on every state change and login.
 _INSERT_ENTRY = PreparedWrite(
@@ -63,27 +63,49 @@ async def record(
     actor_label: str | None = None,
 ) -> None:
     """Add one audit entry; the request id and client address come from the request context."""
+    written = entry(
+        action=action,
+        actor=actor,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        before=before,
+        after=after,
+        success=success,
+        detail=detail,
+        actor_label=actor_label,
+    )
+    await written.statement.rows(session, [written.row])
+
+
+def entry(
+    *,
+    action: str,
+    actor: Principal | None,
+    entity_type: str = "",
+    entity_id: object = None,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    success: bool = True,
+    detail: str = "",
+    actor_label: str | None = None,
+) -> Write:
+    """An audit entry to write with the use case's other writes (`db.query.write_all`)."""
     ctx = request_context()
     if actor_label is None:
         actor_label = actor.username if actor else ""
-    await _INSERT_ENTRY.rows(
-        session,
-        [
-            {
-                "actor_id": actor.user_id if actor else None,
-                "actor_label": actor_label,
-                "action": action,
-                "entity_type": entity_type,
-                "entity_id": None if entity_id is None else str(entity_id),
-                "success": success,
-                "ip": ctx.ip,
-                "user_agent": (ctx.user_agent or "")[:300] or None,
-                "request_id": ctx.request_id,
-                "before": jsonable(before) if before is not None else None,
-                "after": jsonable(after) if after is not None else None,
-                "detail": detail,
-            }
-        ],
+    return _INSERT_ENTRY.write(
+        actor_id=actor.user_id if actor else None,
+        actor_label=actor_label,
+        action=action,
+        entity_type=entity_type,
+        entity_id=None if entity_id is None else str(entity_id),
+        success=success,
+        ip=ctx.ip,
+        user_agent=(ctx.user_agent or "")[:300] or None,
+        request_id=ctx.request_id,
+        before=jsonable(before) if before is not None else None,
+        after=jsonable(after) if after is not None else None,
+        detail=detail,
     )
 
 

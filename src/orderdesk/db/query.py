@@ -9,6 +9,7 @@ the plan cannot carry (expanding IN lists, FOR UPDATE), it runs through SQLAlche
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -204,6 +205,10 @@ class PreparedWrite:
                 row[f"v_{name}"] = arg(None) if callable(arg) else arg
         return row
 
+    def write(self, **row: Any) -> Write:
+        """This statement with one row, to run together with others (`write_all`)."""
+        return Write(self, row)
+
     async def rows(
         self, session: AsyncSession, rows: Sequence[Mapping[str, Any]]
     ) -> list[dict[str, Any]]:
@@ -215,23 +220,9 @@ class PreparedWrite:
         if conn.dialect.name != "postgresql":
             result = await conn.execute(self.stmt, values)
             return [dict(row) for row in result.mappings()] if result.returns_rows else []
-        raw = await conn.get_raw_connection()
-        adapter: Any = raw.dbapi_connection
-        plan = self._plans.get("postgresql")
-        if plan is None:
-            compiled = self.stmt.compile(dialect=conn.dialect)
-            plan = self._plans["postgresql"] = await _plan_of(
-                compiled, conn.dialect, adapter.driver_connection
-            )
-        literals = {  # values written into the statement itself (`value=1`, `x + 1`)
-            name: bind.effective_value
-            for name, bind in plan.compiled.binds.items()
-            if not bind.required
-        }
-        args = [
-            [proc(row[name]) if proc else row[name] for name, proc in plan.params]
-            for row in ({**literals, **row} for row in values)
-        ]
+        adapter: Any = (await conn.get_raw_connection()).dbapi_connection
+        plan = await self._plan(conn.dialect, adapter.driver_connection)
+        args = [_args(plan, row) for row in values]
         try:
             await _begun(adapter)  # the session's BEGIN, as its own cursor would send it
             if len(args) == 1:
@@ -245,6 +236,88 @@ class PreparedWrite:
     async def one(self, session: AsyncSession, **row: Any) -> dict[str, Any] | None:
         found = await self.rows(session, [row])
         return found[0] if found else None
+
+    async def _plan(self, dialect: Dialect, driver: Any) -> _Plan:
+        plan = self._plans.get("postgresql")
+        if plan is None:
+            compiled = self.stmt.compile(dialect=dialect)
+            plan = self._plans["postgresql"] = await _plan_of(compiled, dialect, driver)
+        return plan
+
+
+def _args(plan: _Plan, row: Mapping[str, Any]) -> list[Any]:
+    """The positional arguments of one row, bind processors applied."""
+    literals = {  # values written into the statement itself (`value=1`, `x + 1`)
+        name: bind.effective_value
+        for name, bind in plan.compiled.binds.items()
+        if not bind.required
+    }
+    merged = {**literals, **row}
+    return [proc(merged[name]) if proc else merged[name] for name, proc in plan.params]
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """One row for a `PreparedWrite`, to be run with other writes by `write_all`."""
+
+    statement: PreparedWrite
+    row: Mapping[str, Any]
+
+
+# Combined statements by the sequence of their parts; None: these parts cannot be combined.
+_COMBINED: dict[tuple[int, ...], str | None] = {}
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+
+
+async def write_all(session: AsyncSession, writes: Sequence[Write]) -> None:
+    """Run independent writes (no RETURNING used, none reads another's rows) in order.
+
+    On PostgreSQL they go in one round trip, as data-modifying CTEs of one statement
+    (`WITH w0 AS (UPDATE …), w1 AS (INSERT …) INSERT …`): all of them see the snapshot taken
+    before the statement, and constraints are checked at its end. Each round trip spent while
+    a use case holds a row lock (an order number's counter) makes every other writer wait.
+    """
+    conn = await session.connection()
+    if conn.dialect.name != "postgresql" or len(writes) == 1:
+        for write in writes:
+            await write.statement.rows(session, [write.row])
+        return
+    adapter: Any = (await conn.get_raw_connection()).dbapi_connection
+    plans = [await w.statement._plan(conn.dialect, adapter.driver_connection) for w in writes]
+    key = tuple(id(w.statement) for w in writes)
+    if key not in _COMBINED:
+        _COMBINED[key] = _combined([plan.sql for plan in plans])
+    sql = _COMBINED[key]
+    if sql is None:
+        for write in writes:
+            await write.statement.rows(session, [write.row])
+        return
+    args = [
+        arg
+        for write, plan in zip(writes, plans, strict=True)
+        for arg in _args(plan, write.statement._row(write.row))
+    ]
+    try:
+        await _begun(adapter)
+        await adapter.driver_connection.execute(sql, *args)
+    except Exception as error:
+        raise _translated(conn.dialect, adapter, sql, error) from error
+
+
+def _combined(statements: Sequence[str]) -> str | None:
+    """One statement of several, their `$n` placeholders renumbered; None if unsafe to do."""
+    if any("'" in sql or "$$" in sql for sql in statements):
+        return None  # a literal could hold a `$n` that is not a placeholder
+    parts, offset = [], 0
+    for sql in statements:
+
+        def shifted(match: re.Match[str], by: int = offset) -> str:
+            return f"${int(match.group(1)) + by}"
+
+        parts.append(_PLACEHOLDER.sub(shifted, sql))
+        offset += max((int(n) for n in _PLACEHOLDER.findall(sql)), default=0)
+    *ctes, last = parts
+    return "WITH " + ", ".join(f"w{i} AS ({sql})" for i, sql in enumerate(ctes)) + " " + last
 
 
 def _translated(dialect: Dialect, adapter: Any, sql: str, error: Exception) -> Exception:

@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orderdesk.core.permissions import Principal
+from orderdesk.db.query import Write
 from orderdesk.orders.models import Order
-from orderdesk.realtime.outbox import insert_event, record_event
+from orderdesk.realtime.outbox import event_write, insert_event, record_event
 
 CREATED = "order.created"
 UPDATED = "order.updated"
@@ -43,6 +44,13 @@ def order_event(
     """Record an event of an order held as an ORM object (written with the next flush)."""
     fields = ("id", "number", "status", "version", "order_type_id", "unit_id", "customer_id")
     record_event(session, **_event({f: getattr(order, f) for f in fields}, type, actor, extra))
+
+
+def order_event_write(
+    session: AsyncSession, order: Mapping[str, Any], type: str, actor: Principal, **extra: Any
+) -> Write:
+    """An event of an order held as a row, to write with the use case's other writes."""
+    return event_write(session, **_event(order, type, actor, extra))
 
 
 async def insert_order_event(

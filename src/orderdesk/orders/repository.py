@@ -24,7 +24,7 @@ from orderdesk.core.pagination import (
     search_clause,
 )
 from orderdesk.core.permissions import Principal, Role
-from orderdesk.db.query import Prepared, PreparedWrite, fetch_all, fetch_one
+from orderdesk.db.query import Prepared, PreparedWrite, Write, fetch_all, fetch_one
 from orderdesk.db.types import utcnow
 from orderdesk.orders.models import Order, OrderCounter, OrderEvent, OrderLine, OrderType
 
@@ -292,8 +292,9 @@ async def insert_order(session: AsyncSession, values: dict[str, Any]) -> dict[st
     return row
 
 
-async def set_number(session: AsyncSession, order_id: int, number: str, search: str) -> None:
-    await _SET_NUMBER.one(session, order_id=order_id, number=number, search_text=search)
+def set_number(order_id: int, number: str, search: str) -> Write:
+    """The order's number and search text, to write with the creation's last writes."""
+    return _SET_NUMBER.write(order_id=order_id, number=number, search_text=search)
 
 
 async def next_number(session: AsyncSession, order_type_id: int, period: str) -> int:
@@ -345,6 +346,11 @@ async def current_status(session: AsyncSession, order_id: int) -> str | None:
 
 async def add_event(session: AsyncSession, **values: Any) -> None:
     await _INSERT_EVENT.one(session, **values)
+
+
+def event(**values: Any) -> Write:
+    """A history row of an order, to write with the use case's other writes."""
+    return _INSERT_EVENT.write(**values)
 
 
 async def events(session: AsyncSession, order_id: int) -> list[dict[str, Any]]:

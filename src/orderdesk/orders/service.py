@@ -17,6 +17,7 @@ from orderdesk.core.errors import Conflict, FieldError, Forbidden, NotFound, Val
 from orderdesk.core.http import check_version
 from orderdesk.core.pagination import Page, PageRequest, search_text
 from orderdesk.core.permissions import Permission, Principal, Role, ensure
+from orderdesk.db.query import write_all
 from orderdesk.db.types import utcnow
 from orderdesk.orders import events, stock, types_cache
 from orderdesk.orders import repository as repo
@@ -298,28 +299,31 @@ async def create_order(
         },
     )
     order["lines"] = await repo.insert_lines_returning(session, order["id"], lines)
-    await repo.add_event(
-        session,
-        order_id=order["id"],
-        kind="created",
-        to_status=order["status"],
-        actor_id=principal.user_id,
-        at=now,
-    )
-    # The per-type counter row is a lock every creation of this type queues on: take it as
-    # the last write, so it is held for the shortest time before the commit.
+    # The per-type counter row is a lock every creation of this type queues on: take it last,
+    # and send every write that follows in one round trip, so it is held the shortest time.
     seq = await repo.next_number(session, order_type.id, period_of(order_type.number_format, now))
     order["number"] = render_number(order_type.number_format, seq, now)
     search = search_text(order["number"], data.external_ref, data.note[:300], _line_names(lines))
-    await repo.set_number(session, order["id"], order["number"], search)
-    await events.insert_order_event(session, order, events.CREATED, principal)
-    await audit.record(
+    await write_all(
         session,
-        action="order.create",
-        actor=principal,
-        entity_type="order",
-        entity_id=order["id"],
-        after={"number": order["number"], **_snapshot(order, lines)},
+        [
+            repo.set_number(order["id"], order["number"], search),
+            repo.event(
+                order_id=order["id"],
+                kind="created",
+                to_status=order["status"],
+                actor_id=principal.user_id,
+                at=now,
+            ),
+            events.order_event_write(session, order, events.CREATED, principal),
+            audit.entry(
+                action="order.create",
+                actor=principal,
+                entity_type="order",
+                entity_id=order["id"],
+                after={"number": order["number"], **_snapshot(order, lines)},
+            ),
+        ],
     )
     return order
 

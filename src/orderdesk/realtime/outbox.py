@@ -10,7 +10,7 @@ from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orderdesk.db.engine import ON_COMMIT, on_commit
-from orderdesk.db.query import PreparedWrite
+from orderdesk.db.query import PreparedWrite, Write
 from orderdesk.db.types import utcnow
 from orderdesk.realtime.models import OutboxEvent
 
@@ -66,6 +66,12 @@ async def insert_event(
 ) -> None:
     """`record_event` as one Core INSERT, for hot paths that hold no ORM objects (job loop)."""
     await insert_events(session, [locals()])
+
+
+def event_write(session: AsyncSession, **event: Any) -> Write:
+    """An event (`record_event`'s fields) to write with the use case's other writes."""
+    _wake_after_commit(session)
+    return INSERT_EVENT.write(**_fields(event), created_at=utcnow())
 
 
 async def insert_events(session: AsyncSession, events: list[dict[str, Any]]) -> None:
