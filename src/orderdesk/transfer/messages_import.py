@@ -43,6 +43,20 @@ register(
             "en": "The order cannot be changed in status {status}",
             "ru": "Заказ нельзя менять в статусе {status}",
         },
+        "import.transition_not_allowed": {
+            "en": "The workflow has no move from {from_status} to {to}",
+            "ru": "Процесс не допускает перехода из {from_status} в {to}",
+        },
+        "import.transition_role": {
+            "en": "Your role may not move an order from {from_status} to {to}",
+            "ru": "Ваша роль не может переводить заказ из {from_status} в {to}",
+        },
+        "import.transition_needs_api": {
+            "en": "The move from {from_status} to {to} changes stock or needs a comment: "
+            "make it on the order itself",
+            "ru": "Переход из {from_status} в {to} меняет остатки или требует комментария: "
+            "выполните его в самом заказе",
+        },
         "import.not_a_customer": {
             "en": "This user is not a customer; only customers are imported",
             "ru": "Это не клиент; импортируются только клиенты",

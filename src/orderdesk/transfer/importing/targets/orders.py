@@ -16,7 +16,7 @@ from orderdesk.orders import types_cache
 from orderdesk.orders.models import Order, OrderEvent, OrderLine
 from orderdesk.orders.numbering import period_of, render_number
 from orderdesk.orders.repository import LINE_INSERT_COLUMNS
-from orderdesk.orders.workflow import is_editable
+from orderdesk.orders.workflow import find_transition, is_editable
 from orderdesk.transfer.importing import bulk
 from orderdesk.transfer.importing import repository as repo
 from orderdesk.transfer.importing.mapping import normalise
@@ -325,15 +325,16 @@ class OrdersTarget(Target):
         if not changed:
             result.unchanged += 1
             return
-        if not is_editable(self.order_type.workflow, old["status"]):
+        refusal = self._refusal(old["status"], values["status"], changed)
+        if refusal is not None:
             # Only a change is refused: the same values again are simply unchanged.
+            key, params = refusal
             first = group.first
-            column = first.columns.get(self.key, self.key)
-            result.rejected.append(
-                Rejection.of(
-                    first.number, column, group.key, "import.not_editable", status=old["status"]
-                )
-            )
+            if key == "import.not_editable":
+                column, value = first.columns.get(self.key, self.key), group.key
+            else:
+                column, value = first.columns.get("status", "status"), values["status"]
+            result.rejected.append(Rejection.of(first.number, column, value, key, **params))
             return
         result.updated += 1
         order_id = old["id"]
@@ -367,6 +368,29 @@ class OrdersTarget(Target):
                 )
             )
         batch.changes.extend(change_rows("order", order_id, changed, self.principal, "import", now))
+
+    def _refusal(
+        self, old: str, new: str, changed: dict[str, Any]
+    ) -> tuple[str, dict[str, str]] | None:
+        """Why this change may not be imported, as the API would refuse it.
+
+        Fields change only in an editable status. A status changes only along a workflow
+        transition this role may take, and not along one that moves stock or needs a comment:
+        the bulk path does neither (such a move is made through the order's transitions).
+        """
+        workflow = self.order_type.workflow
+        if changed.keys() - {"status"} and not is_editable(workflow, old):
+            return "import.not_editable", {"status": old}
+        if "status" not in changed:
+            return None
+        rule = find_transition(workflow, old, new)
+        if rule is None:
+            return "import.transition_not_allowed", {"from_status": old, "to": new}
+        if self.principal.role.value not in rule["roles"]:
+            return "import.transition_role", {"from_status": old, "to": new}
+        if rule.get("stock") or rule.get("require_comment"):
+            return "import.transition_needs_api", {"from_status": old, "to": new}
+        return None
 
     async def _write(self, batch: _Batch, now: Any) -> None:
         await self._insert_orders(batch, now)
