@@ -7,7 +7,20 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -387,14 +400,21 @@ class ItemRef:
 
 
 _ITEM_REF = select(*(getattr(Item, field.name) for field in fields(ItemRef)))
+# PostgreSQL: one statement for any number of ids (`= ANY($1)`), planned once; an IN list
+# would be a new statement shape per count, built and compiled by Core on every call.
+_ITEM_REFS = Prepared(_ITEM_REF.where(Item.id == any_(bindparam("ids", type_=ARRAY(BigInteger)))))
 
 
 async def get_items(session: AsyncSession, item_ids: list[int]) -> dict[int, ItemRef]:
     """Load the items an order refers to, without locking them."""
     if not item_ids:
         return {}
-    stmt = _ITEM_REF.where(Item.id.in_(sorted(set(item_ids))))
-    return {row["id"]: ItemRef(**row) for row in await fetch_all(session, stmt)}
+    ids = sorted(set(item_ids))
+    if (await session.connection()).dialect.name == "postgresql":
+        rows = await _ITEM_REFS.all(session, ids=ids)
+    else:
+        rows = await fetch_all(session, _ITEM_REF.where(Item.id.in_(ids)))
+    return {row["id"]: ItemRef(**row) for row in rows}
 
 
 async def lock_items(session: AsyncSession, item_ids: list[int]) -> dict[int, Item]:
