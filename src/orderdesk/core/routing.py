@@ -1,14 +1,15 @@
 """LeanRoute: an APIRoute that calls simple endpoints without FastAPI's dependency solver.
 
-Most routes that read or delete take only path and query parameters (and query-only
-dependencies such as the page parameters), the request, the request's transaction
-(`SessionDep`), the acting principal (`PrincipalDep`) and the container, and return a
-`Response`. For those, FastAPI's generic machinery (dependency graph, two exit stacks per
-request, route context lookups) costs 0.1–0.3 ms of a ≈ 1 ms get-by-id (measured under load).
-A LeanRoute gives such an endpoint the same values — parameters validated by the same pydantic
-fields, the same transaction (`deps.request_transaction`), the same principal lookup — straight
-from the request; validation errors are collected and raised as FastAPI raises them. Any other
-endpoint keeps FastAPI's own handler; the OpenAPI schema is FastAPI's in both cases (ADR 0004).
+Most routes take only path and query parameters (and query-only dependencies such as the page
+parameters), at most one JSON body, the request, the request's transaction (`SessionDep`), the
+acting principal (`PrincipalDep`) and the container, and return a `Response`. For those,
+FastAPI's generic machinery (dependency graph, two exit stacks per request, route context
+lookups) costs 0.1–0.3 ms of a ≈ 1 ms get-by-id (measured under load). A LeanRoute gives such
+an endpoint the same values — the body read and parsed as FastAPI reads it (malformed JSON is a
+422 before anything else), the principal next (401 before 422), then parameters and body
+validated by the same pydantic fields with every error in one 422 — and the same transaction
+(`deps.request_transaction`). Any other endpoint (forms, headers, other dependencies) keeps
+FastAPI's own handler; the OpenAPI schema is FastAPI's in both cases (ADR 0004).
 """
 
 from __future__ import annotations
