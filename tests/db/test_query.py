@@ -13,7 +13,7 @@ from orderdesk.audit import service as audit
 from orderdesk.audit.models import AuditEntry
 from orderdesk.catalog.models import Item
 from orderdesk.container import Container
-from orderdesk.db.query import PreparedWrite, _combined, fetch_all, fetch_one, write_all
+from orderdesk.db.query import PreparedWrite, _combined, bound, fetch_all, fetch_one, write_all
 from orderdesk.realtime.models import OutboxEvent
 from tests.factories import make_item, make_item_type
 
@@ -217,3 +217,22 @@ def test_combined_statements_renumber_placeholders_and_refuse_literals() -> None
         "WITH w0 AS (INSERT INTO a (x, y) VALUES ($1, $2)) UPDATE b SET z = $3 WHERE id = $4"
     )
     assert _combined(["INSERT INTO a (x) VALUES ('$1')", "DELETE FROM b WHERE id = $1"]) is None
+
+
+async def test_the_bound_connection_is_looked_up_again_in_each_new_transaction(
+    container: Container,
+) -> None:
+    async with container.write_sessions() as session:
+        first, _ = await bound(session)
+        again, _ = await bound(session)
+        await _EVENTS.one(session, **_event("g-1"))
+        await session.commit()
+        after_commit, _ = await bound(session)
+        current = await session.connection()
+        await _EVENTS.one(session, **_event("g-2"))
+        await session.rollback()
+
+    assert again is first
+    assert after_commit is current
+    assert after_commit is not first
+    assert [row["event_id"] for row in await _stored_events(container)] == ["g-1"]

@@ -35,12 +35,32 @@ class _Plan:
 _PLANS: dict[Any, _Plan | None] = {}
 
 
+_BOUND = "orderdesk.bound_connection"
+
+
+async def bound(session: AsyncSession) -> tuple[AsyncConnection, Any]:
+    """The session's connection and its DBAPI adapter, looked up once per transaction.
+
+    `session.connection()` and `get_raw_connection()` each pass through a greenlet (≈ 30 µs
+    the pair, measured under load), and a request runs 2–12 statements on the one connection
+    of its transaction. A new transaction (after a commit or rollback) looks them up again.
+    """
+    transaction = session.sync_session.get_transaction()
+    cached = session.info.get(_BOUND)
+    if transaction is not None and cached is not None and cached[0] is transaction:
+        return cached[1], cached[2]
+    conn = await session.connection()
+    adapter = (await conn.get_raw_connection()).dbapi_connection
+    session.info[_BOUND] = (session.sync_session.get_transaction(), conn, adapter)
+    return conn, adapter
+
+
 async def fetch_all(
     session: AsyncSession, stmt: Executable, params: Mapping[str, Any] | None = None
 ) -> list[dict[str, Any]]:
-    conn = await session.connection()
+    conn, adapter = await bound(session)
     if conn.dialect.name == "postgresql" and isinstance(stmt, Select):
-        rows = await _fetch_planned(conn, stmt, params)
+        rows = await _fetch_planned(conn, adapter.driver_connection, stmt, params)
         if rows is not None:
             return rows
     result = await conn.execute(stmt, params)
@@ -55,7 +75,7 @@ async def fetch_one(
 
 
 async def _fetch_planned(
-    conn: AsyncConnection, stmt: Select[Any], params: Mapping[str, Any] | None
+    conn: AsyncConnection, driver: Any, stmt: Select[Any], params: Mapping[str, Any] | None
 ) -> list[dict[str, Any]] | None:
     """The rows via a cached plan, or None when this statement's shape has no plan."""
     if stmt._for_update_arg is not None:  # must run inside SQLAlchemy's transaction
@@ -63,7 +83,6 @@ async def _fetch_planned(
     key = stmt._generate_cache_key()
     if key is None:
         return None
-    driver = (await conn.get_raw_connection()).driver_connection
     if key.key in _PLANS:
         plan = _PLANS[key.key]
     else:
@@ -123,10 +142,10 @@ async def begin(session: AsyncSession) -> None:
     a `Prepared` statement run straight on the driver before that would run outside the
     session's transaction (a write there would commit at once). No-op elsewhere.
     """
-    conn = await session.connection()
+    conn, adapter = await bound(session)
     if conn.dialect.name != "postgresql":
         return
-    await _begun((await conn.get_raw_connection()).dbapi_connection)
+    await _begun(adapter)
 
 
 async def _begun(adapter: Any) -> None:
@@ -147,11 +166,11 @@ class Prepared:
         self._plans: dict[str, _Plan] = {}
 
     async def all(self, session: AsyncSession, **params: Any) -> list[dict[str, Any]]:
-        conn = await session.connection()
+        conn, adapter = await bound(session)
         if conn.dialect.name != "postgresql":
             result = await conn.execute(self.stmt, params)
             return [dict(row) for row in result.mappings()]
-        driver = (await conn.get_raw_connection()).driver_connection
+        driver = adapter.driver_connection
         plan = self._plans.get(conn.dialect.name)
         if plan is None:
             compiled = self.stmt.compile(dialect=conn.dialect)
@@ -215,12 +234,11 @@ class PreparedWrite:
         """Run once per row (one round trip for all); the RETURNING rows come back in order."""
         if not rows:
             return []
-        conn = await session.connection()
+        conn, adapter = await bound(session)
         values = [self._row(row) for row in rows]
         if conn.dialect.name != "postgresql":
             result = await conn.execute(self.stmt, values)
             return [dict(row) for row in result.mappings()] if result.returns_rows else []
-        adapter: Any = (await conn.get_raw_connection()).dbapi_connection
         plan = await self._plan(conn.dialect, adapter.driver_connection)
         args = [_args(plan, row) for row in values]
         try:
@@ -277,12 +295,11 @@ async def write_all(session: AsyncSession, writes: Sequence[Write]) -> None:
     before the statement, and constraints are checked at its end. Each round trip spent while
     a use case holds a row lock (an order number's counter) makes every other writer wait.
     """
-    conn = await session.connection()
+    conn, adapter = await bound(session)
     if conn.dialect.name != "postgresql" or len(writes) == 1:
         for write in writes:
             await write.statement.rows(session, [write.row])
         return
-    adapter: Any = (await conn.get_raw_connection()).dbapi_connection
     plans = [await w.statement._plan(conn.dialect, adapter.driver_connection) for w in writes]
     key = tuple(id(w.statement) for w in writes)
     if key not in _COMBINED:

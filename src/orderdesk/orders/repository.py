@@ -37,7 +37,7 @@ from orderdesk.core.pagination import (
     search_clause,
 )
 from orderdesk.core.permissions import Principal, Role
-from orderdesk.db.query import Prepared, PreparedWrite, Write, fetch_all, fetch_one
+from orderdesk.db.query import Prepared, PreparedWrite, Write, bound, fetch_all, fetch_one
 from orderdesk.db.types import utcnow
 from orderdesk.orders.models import Order, OrderCounter, OrderEvent, OrderLine, OrderType
 
@@ -312,7 +312,7 @@ def set_number(order_id: int, number: str, search: str) -> Write:
 
 async def next_number(session: AsyncSession, order_type_id: int, period: str) -> int:
     """Atomically take the next sequence value for a type and period."""
-    conn = await session.connection()
+    conn, _ = await bound(session)
     row = await _NEXT_NUMBER[conn.dialect.name].one(session, b_type=order_type_id, b_period=period)
     assert row is not None
     return int(row["value"])
@@ -410,7 +410,7 @@ async def get_items(session: AsyncSession, item_ids: list[int]) -> dict[int, Ite
     if not item_ids:
         return {}
     ids = sorted(set(item_ids))
-    if (await session.connection()).dialect.name == "postgresql":
+    if (await bound(session))[0].dialect.name == "postgresql":
         rows = await _ITEM_REFS.all(session, ids=ids)
     else:
         rows = await fetch_all(session, _ITEM_REF.where(Item.id.in_(ids)))
