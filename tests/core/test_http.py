@@ -6,10 +6,19 @@ from decimal import Decimal
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from starlette.requests import Request
 
 from orderdesk.core.errors import PreconditionFailed
-from orderdesk.core.http import check_version, decimal_text, dumps, etag, if_match_version
+from orderdesk.core.http import (
+    _exact_text,
+    check_version,
+    decimal_text,
+    dumps,
+    etag,
+    if_match_version,
+)
 
 
 @pytest.mark.parametrize(
@@ -33,6 +42,11 @@ from orderdesk.core.http import check_version, decimal_text, dumps, etag, if_mat
 )
 def test_decimal_text_has_two_places_and_more_only_when_needed(value: Decimal, text: str) -> None:
     assert decimal_text(value) == text
+
+
+@given(st.decimals(min_value=-(10**15), max_value=10**15, allow_nan=False, allow_infinity=False))
+def test_decimal_text_takes_the_short_way_to_the_same_text(value: Decimal) -> None:
+    assert decimal_text(value) == _exact_text(value)
 
 
 def test_dumps_writes_decimals_as_strings() -> None:

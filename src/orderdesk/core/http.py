@@ -29,6 +29,17 @@ CENT = Decimal("0.01")
 
 def decimal_text(value: Decimal) -> str:
     """Decimals as JSON strings: at least two places, more only when they carry digits."""
+    text = str(value)
+    point = text.find(".")
+    if point > 0 and "E" not in text:  # the usual stored amount, e.g. "450.0000": trim zeros
+        end = len(text)
+        while end > point + 3 and text[end - 1] == "0":
+            end -= 1
+        return text[:end] if end >= point + 3 else text[:end] + "0" * (point + 3 - end)
+    return _exact_text(value)
+
+
+def _exact_text(value: Decimal) -> str:
     normalized = value.normalize()
     exponent = normalized.as_tuple().exponent
     if isinstance(exponent, int) and exponent >= -2:
