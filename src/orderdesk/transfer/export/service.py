@@ -145,7 +145,16 @@ async def prepare(
             render = replace(render, line=positions, delimiter=options.delimiter)
             options = replace(options, prebuilt=True)
         elif fmt in (ExportFormat.json, ExportFormat.ndjson) and _whole_objects(columns):
-            render = replace(render, line=positions, keys=tuple(c.key for c in columns))
+            # The writer lays out a page's objects as one row's: JSON `,` between them (it
+            # writes the page's lead), NDJSON a line break between (it ends the last).
+            between = "," if fmt is ExportFormat.json else "\n"
+            render = replace(
+                render,
+                line=positions,
+                keys=tuple(c.key for c in columns),
+                separator=between,
+                terminator="",
+            )
             options = replace(options, prebuilt=True)
     return Plan(
         spec=spec,
@@ -263,7 +272,7 @@ async def write_file(
         async for rows in pages:
             # xlsxwriter and fpdf2 are CPU-bound: keep the event loop free for other requests.
             await asyncio.to_thread(writer.write, rows)
-            done += len(rows)
+            done += repo.row_count(rows)
             if progress is not None:
                 await progress(done)
     await asyncio.to_thread(writer.finish)
@@ -280,7 +289,7 @@ async def _write_stream(
         async with aclosing(batches(session, plan)) as pages:
             async for rows in pages:
                 handle.write(writer.write(rows))
-                done += len(rows)
+                done += repo.row_count(rows)
                 if progress is not None:
                     await progress(done)
         handle.write(writer.finish())
