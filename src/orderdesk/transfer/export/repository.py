@@ -8,8 +8,8 @@ for the text formats PostgreSQL writes amounts and timestamps as the writers' te
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
-from contextlib import aclosing, suppress
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
+from contextlib import aclosing, asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -103,10 +103,11 @@ def rendered_positions(target: str, lines: bool, render: Render) -> frozenset[in
 
 
 def _as_lines(
-    paged: AnySelect, render: Render, descending: bool, sources: Sequence[Any], batch: int
+    paged: AnySelect, render: Render, descending: bool, sources: Sequence[Any]
 ) -> AnySelect:
     """A page as finished CSV lines or JSON objects, in one value (`_as_block`)."""
-    page = paged.limit(batch).subquery("page")  # its LIMIT keeps each value computed once
+    # Its LIMIT or ORDER BY keeps the page a subquery: each value is computed once.
+    page = paged.subquery("page")
     columns = list(page.c)
     order = desc if descending else asc
     lines = (
@@ -139,25 +140,25 @@ def row_count(page: Sequence[Any]) -> int:
     return len(page)
 
 
-def _block_split(batch: int) -> Callable[[Sequence[Any]], Page]:
-    """A block page's cursor: the page is full (`batch` rows), so more may follow."""
+@asynccontextmanager
+async def without_jit(conn: AsyncConnection) -> AsyncIterator[None]:
+    """PostgreSQL's JIT off while the export reads.
 
-    def split(rows: Sequence[Any]) -> Page:
-        body, count, last_value, last_id = rows[0]
-        if not count:
-            return (), None
-        cursor = _cursor(last_value, last_id) if count >= batch else None
-        return [Block(body, count)], cursor
-
-    return split
-
-
-async def _without_jit(conn: AsyncConnection) -> None:
-    """PostgreSQL's JIT compiles each page's expressions again (its cost estimate is above
-    `jit_above_cost`), ≈ 3 µs of backend CPU a row, more than it saves: off for this
-    transaction (the export's own)."""
-    if conn.dialect.name == "postgresql":
-        await conn.execute(text("SELECT set_config('jit', 'off', true)"))
+    A page statement's generic plan (asyncpg prepares it; from the sixth page on PostgreSQL
+    plans it once for any LIMIT) costs more than `jit_above_cost`, so every page compiled its
+    expressions again: ≈ 3 µs of backend CPU a row, far more than it saves. Reads run in
+    autocommit, so `SET LOCAL` would end with its own statement: the setting is the
+    connection's until the export ends (also when it stops early), then reset.
+    """
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    await conn.execute(text("SET jit = off"))
+    try:
+        yield
+    finally:
+        with suppress(Exception):  # a broken connection is discarded anyway
+            await conn.execute(text("RESET jit"))
 
 
 Page = tuple[Sequence[Any], dict[str, Any] | None]
@@ -225,6 +226,62 @@ def _after(stmt: AnySelect, sorts: Mapping[str, Any], sort: str, id_column: Any)
     return stmt.where(pair < last if descending else pair > last)
 
 
+def _upto(stmt: AnySelect, sorts: Mapping[str, Any], sort: str, id_column: Any) -> AnySelect:
+    """Rows up to and including the key `upto_value`, `upto_id` (a range's last row)."""
+    key, descending = sort.lstrip("-+"), sort.startswith("-")
+    last_id = bindparam("upto_id", type_=id_column.type)
+    if key == "id":
+        return stmt.where(id_column >= last_id if descending else id_column <= last_id)
+    column = sorts[key]
+    pair, last = (
+        tuple_(column, id_column),
+        tuple_(bindparam("upto_value", type_=column.type), last_id),
+    )
+    return stmt.where(pair >= last if descending else pair <= last)
+
+
+@dataclass(frozen=True, slots=True)
+class RangeQueries:
+    """The statements of an export read in ranges (`ranges.py`); in each pair the first
+    range's statement, then every following range's (after the cursor)."""
+
+    ends: tuple[Query, Query]  # the key of the range's `batch`-th row, if there is one
+    upto: tuple[Query, Query]  # the range's rows up to that key, as one block
+    rest: tuple[Query, Query]  # the last range: every row left, as one block
+
+
+def range_queries(
+    stmt: AnySelect,
+    *,
+    sorts: Mapping[str, Any],
+    sort: str,
+    id_column: Any,
+    batch: int,
+    render: Render,
+    sources: Sequence[Any] = (),
+    lines: bool = False,
+) -> RangeQueries:
+    """Ranged pages of whole CSV lines or JSON objects (PostgreSQL, `render.line`): with
+    `lines` orders joined with their lines, else one row per item or order."""
+    key = sort.lstrip("-+")
+    first, following, descending = _keyset(stmt, sorts, sort, id_column, batch)
+    keys = (sorts[key] if key != "id" else id_column, id_column)
+
+    def block(paged: AnySelect) -> AnySelect:
+        if lines:
+            return _with_lines(paged, descending, render, lateral=True)
+        return _as_lines(paged, render, descending, sources)
+
+    def pair(build: Callable[[AnySelect], AnySelect]) -> tuple[Query, Query]:
+        return Query(build(first.limit(None))), Query(build(following.limit(None)))
+
+    return RangeQueries(
+        ends=pair(lambda q: q.with_only_columns(*keys).offset(batch - 1).limit(1)),
+        upto=pair(lambda q: block(_upto(q, sorts, sort, id_column))),
+        rest=pair(block),
+    )
+
+
 def _keyset(
     stmt: AnySelect, sorts: Mapping[str, Any], sort: str, id_column: Any, limit: int
 ) -> tuple[AnySelect, AnySelect, bool]:
@@ -260,22 +317,18 @@ async def pages(
     """
     first, following, descending = _keyset(stmt, sorts, sort, id_column, batch)
 
-    def split_rows(rows: Sequence[Any]) -> Page:
+    def split(rows: Sequence[Any]) -> Page:
         if len(rows) <= batch:  # no probe row: this was the last page
             return rows, None
         rows = rows[:batch]
         return rows, _cursor(rows[-1][-2], rows[-1][-1])
 
-    if render is not None and render.line is not None:
-        start, then = (
-            Query(_as_lines(q, render, descending, sources, batch)) for q in (first, following)
-        )
-        split = _block_split(batch)
-    else:
-        start, then, split = Query(first), Query(following), split_rows
+    start, then = Query(first), Query(following)
     conn = await session.connection()
-    await _without_jit(conn)
-    async with aclosing(_read_ahead(conn, start, then, split, ahead=ahead)) as found:
+    async with (
+        without_jit(conn),
+        aclosing(_read_ahead(conn, start, then, split, ahead=ahead)) as found,
+    ):
         async for rows in found:
             yield rows
 
@@ -296,24 +349,24 @@ async def line_pages(
     after the page's last order.
     """
     conn = await session.connection()
-    await _without_jit(conn)
     lateral = conn.dialect.name == "postgresql"
     at = ORDER_ROW_WIDTH
     first, following, descending = _keyset(stmt, sorts, sort, Order.id, batch)
 
-    def split_rows(rows: Sequence[Any]) -> Page:
+    def split(rows: Sequence[Any]) -> Page:
         if len(rows) < batch:  # fewer rows than orders asked for: the last orders came
             return rows, None
         last = rows[-1]
         return rows, _cursor(last[at - 2], last[at - 1])
 
-    blocks = render is not None and render.line is not None
-    split = _block_split(batch) if blocks else split_rows
     start, then = (
         Query(_with_lines(q.limit(batch), descending, render, lateral=lateral))
         for q in (first, following)
     )
-    async with aclosing(_read_ahead(conn, start, then, split, ahead=ahead)) as found:
+    async with (
+        without_jit(conn),
+        aclosing(_read_ahead(conn, start, then, split, ahead=ahead)) as found,
+    ):
         async for rows in found:
             yield rows
 

@@ -25,6 +25,7 @@ from orderdesk.files.names import sanitize_filename
 from orderdesk.orders.models import Order
 from orderdesk.orders.repository import ORDER_SORTS, order_conditions
 from orderdesk.settings import Settings
+from orderdesk.transfer.export import ranges
 from orderdesk.transfer.export import repository as repo
 from orderdesk.transfer.export.columns import (
     ITEM_FIELDS,
@@ -212,7 +213,23 @@ def check_size(plan: Plan, rows: int, settings: Settings) -> None:
 
 async def batches(session: AsyncSession, plan: Plan) -> AsyncGenerator[Sequence[Any], None]:
     """The export's rows in batches; orders with lines give one row per line."""
-    if plan.with_lines:
+    render = plan.render
+    if render is not None and render.line is not None:
+        # PostgreSQL writes whole pages: read in ranges on two connections.
+        queries = repo.range_queries(
+            plan.statement,
+            sorts=plan.sorts,
+            sort=plan.sort,
+            id_column=plan.id_column,
+            batch=plan.batch,
+            render=render,
+            sources=repo.ITEM_VALUES if plan.spec.target == "items" else repo.ORDER_VALUES,
+            lines=plan.with_lines,
+        )
+        pages: AsyncGenerator[Sequence[Any], None] = ranges.ranged_blocks(
+            await session.connection(), queries
+        )
+    elif plan.with_lines:
         pages = repo.line_pages(
             session,
             plan.statement,
