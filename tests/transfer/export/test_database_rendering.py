@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text as sql
 from sqlalchemy import update
 
 from orderdesk.container import Container
@@ -219,3 +220,27 @@ async def test_export_stopped_early_leaves_the_session_usable(
         await anext(chunks)
         await chunks.aclose()
         assert await service.count_rows(session, plan) > len(TEXTS)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+async def test_ranged_export_stopped_early_leaves_the_session_as_it_was(
+    container: Container, tricky: None, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    """Whole pages come from two connections: stopping early awaits the pages in flight,
+    gives the second connection back and resets JIT on the session's own."""
+    if container.settings.database_url.startswith("sqlite"):
+        pytest.skip("only PostgreSQL reads in ranges")
+    monkeypatch.setattr(container.settings, "export_batch_rows", 3)
+    spec = _spec("orders", {"format": fmt, "columns": ORDER_COLUMNS})
+    async with container.read_sessions() as session:
+        jit = (await session.execute(sql("SHOW jit"))).scalar_one()
+        plan = await service.prepare(
+            session=session, principal=Principal.system(), spec=spec, settings=container.settings
+        )
+        chunks = service.stream(session, plan)
+        await anext(chunks)
+        await anext(chunks)
+        await chunks.aclose()
+        assert (await session.execute(sql("SHOW jit"))).scalar_one() == jit
+        assert await service.count_rows(session, plan) == 2 * len(TEXTS) + 3 + 1
+    assert container.engine.pool.checkedout() == 0  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import AsyncGenerator, Mapping, Sequence
-from contextlib import AsyncExitStack, suppress
+from contextlib import AsyncExitStack, aclosing, suppress
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -46,7 +46,9 @@ async def ranged_blocks(
             conns.append(await stack.enter_async_context(conn.engine.connect()))
         for each in conns:
             await stack.enter_async_context(without_jit(each))
-        async for blocks in _in_order(conns, queries):
+        # Closed first: the pages in flight end before JIT is reset and connections go back.
+        ordered = await stack.enter_async_context(aclosing(_in_order(conns, queries)))
+        async for blocks in ordered:
             yield blocks
 
 
