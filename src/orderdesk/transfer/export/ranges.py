@@ -113,5 +113,5 @@ async def _range(
         if not end.done():
             end.cancel() if isinstance(exc, asyncio.CancelledError) else end.set_exception(exc)
         raise
-    body, count, _, _ = rows[0]
+    body, count = rows[0]
     return [Block(body, count)] if count else ()

@@ -39,12 +39,12 @@ class Render:
 
     decimal: str = "."
     escape: bool = False
-    # CSV only: the row positions of the columns, in order, when PostgreSQL writes the
-    # whole line (every column finished text or an integer): a row is then the line's UTF-8
-    # bytes, the sort value and the id.
+    # CSV: the row positions of the columns, in order, when PostgreSQL writes whole lines
+    # (every column finished text or an integer); JSON/NDJSON: when it writes whole objects.
+    # Pages are then one value each (`page_body`).
     line: tuple[int, ...] | None = None
     delimiter: str = ","
-    # JSON/NDJSON: with `line`, each row is its object as orjson writes it, with these keys.
+    # JSON/NDJSON: the objects' keys (with `line`).
     keys: tuple[str, ...] | None = None
     # With `line`, a page arrives as one value: its lines joined by `separator` and followed
     # by `terminator` (CSV: CRLF after each line; JSON: `,` between objects; NDJSON: LF
@@ -227,9 +227,9 @@ def line_of(values: Sequence[Any], sources: Sequence[Any], render: Render) -> An
     return _csv_line(values, sources, render)
 
 
-def page_body(line: Any, sort_value: Any, row_id: Any, render: Render) -> list[Any]:
+def page_body(line: Any, render: Render) -> list[Any]:
     """A page of lines as one value: its bytes (lines joined and ended as the writer lays
-    them out), its row count, and the last row's sort value and id (the next page's cursor).
+    them out) and its row count.
 
     The lines come from a sorted subquery; a plain aggregate over it takes them in that order.
     One value a page instead of one row a line: Python receives ≈ 1 MB in one piece instead
@@ -238,10 +238,4 @@ def page_body(line: Any, sort_value: Any, row_id: Any, render: Render) -> list[A
     body: Any = func.string_agg(line, _sql_text(render.separator), type_=Text)
     if render.terminator:
         body = body.op("||", return_type=Text)(_sql_text(render.terminator))
-    rows = func.count()
-    return [
-        func.convert_to(body, const("'UTF8'"), type_=LargeBinary),
-        rows,
-        func.array_agg(sort_value)[rows],
-        func.array_agg(row_id)[rows],
-    ]
+    return [func.convert_to(body, const("'UTF8'"), type_=LargeBinary), func.count()]

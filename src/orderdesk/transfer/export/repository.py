@@ -129,8 +129,7 @@ class Block(NamedTuple):
 def _as_block(lines: AnySelect, render: Render) -> AnySelect:
     """The page's lines (line, sort value, id; sorted) aggregated into one row."""
     found = lines.subquery("found")
-    line, sort_value, row_id = list(found.c)[:3]
-    return select(*page_body(line, sort_value, row_id, render)).select_from(found)
+    return select(*page_body(list(found.c)[0], render)).select_from(found)
 
 
 def row_count(page: Sequence[Any]) -> int:
