@@ -211,6 +211,7 @@ async def od_import(args: dict[str, Any]) -> dict[str, Any]:
 
 async def od_export(args: dict[str, Any]) -> dict[str, Any]:
     import orderdesk.container  # (loaded before the clock starts, as in a server)
+    from benchmarks.export_baseline import backend_cpu
     from orderdesk.transfer.export import cli
     from orderdesk.transfer.export.schemas import ExportOptions, ExportSpec
     from orderdesk.transfer.export.writers import ExportFormat
@@ -224,7 +225,7 @@ async def od_export(args: dict[str, Any]) -> dict[str, Any]:
 
     async def measured_close(self: Any) -> None:
         # The export's backends started with it: their CPU so far is the export's.
-        backends["cpu"] = await backend_cpu()
+        backends["cpu"] = await backend_cpu(PG_DSN, DB)
         await close(self)
 
     orderdesk.container.Container.close = measured_close  # type: ignore[method-assign]
@@ -243,59 +244,11 @@ async def od_export(args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-EXPORT_COLUMNS = """o.number, ot.code, o.status, o.channel, coalesce(u.username, u.email, u.phone),
-    u.display_name, un.code, o.external_source, o.external_ref, o.currency, o.subtotal,
-    o.vat_amount, o.total, o.note, o.starts_at, o.ends_at, o.created_at, o.updated_at,
-    l.position, l.sku, l.name, l.measure_unit, l.quantity, l.unit_price, l.coefficient, l.amount"""
-
-
 async def pg_copy_out(args: dict[str, Any]) -> dict[str, Any]:
-    """Bare `COPY (SELECT …) TO STDOUT (FORMAT csv)` of the export's rows and columns: values as
-    PostgreSQL prints them, no formatting, escaping or paging — the floor for the export."""
-    import asyncpg
+    """The export's baseline: bare `COPY … TO STDOUT` of the same rows (`export_baseline`)."""
+    from benchmarks.export_baseline import copy_out
 
-    conn = await asyncpg.connect(PG_DSN)
-    await conn.execute("SET jit = off")
-    query = f"""SELECT {EXPORT_COLUMNS}
-    FROM orders o JOIN order_types ot ON ot.id = o.order_type_id
-    LEFT JOIN users u ON u.id = o.customer_id LEFT JOIN units un ON un.id = o.unit_id
-    LEFT JOIN order_lines l ON l.order_id = o.id
-    WHERE ot.code = '{args["type"]}' ORDER BY o.id, l.position, l.id"""  # noqa: S608
-    pid = await conn.fetchval("SELECT pg_backend_pid()")
-    before = _process_cpu(pid)
-    started = time.perf_counter()
-    status = await conn.copy_from_query(
-        query, output=Path(args["work"]) / "bare-copy.csv", format="csv", header=True
-    )
-    seconds = time.perf_counter() - started
-    after = _process_cpu(pid)
-    await conn.close()
-    cpu = None if before is None or after is None else after - before
-    return {"seconds": seconds, "rows": int(status.split()[-1]), "pg_cpu": cpu}
-
-
-def _process_cpu(pid: int) -> float | None:
-    """A local process's CPU seconds (user + system), None where /proc cannot tell."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-async def backend_cpu() -> float | None:
-    """CPU seconds of the benchmark database's backends (PostgreSQL on this machine)."""
-    import asyncpg
-
-    conn = await asyncpg.connect(PG_DSN)
-    try:
-        pids = await conn.fetch(
-            "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", DB
-        )
-    finally:
-        await conn.close()
-    found = [_process_cpu(row["pid"]) for row in pids]
-    return None if not found or None in found else sum(x for x in found if x is not None)
+    return await copy_out(PG_DSN, args["type"], Path(args["work"]) / "bare-copy.csv")
 
 
 def csv_reader(args: dict[str, Any]) -> dict[str, Any]:
