@@ -79,8 +79,10 @@ async def _in_order(
             if blocks:
                 yield blocks
     finally:
+        # The caller stopped early (or a range failed): the ranges in flight are short, let
+        # them finish rather than cancel them mid-statement on a connection we still use.
         for _, _, task in running:
-            with suppress(BaseException):
+            with suppress(Exception):
                 await task
 
 

@@ -145,7 +145,7 @@ async def without_jit(conn: AsyncConnection) -> AsyncIterator[None]:
 
     A page statement's generic plan (asyncpg prepares it; from the sixth page on PostgreSQL
     plans it once for any LIMIT) costs more than `jit_above_cost`, so every page compiled its
-    expressions again: ≈ 3 µs of backend CPU a row, far more than it saves. Reads run in
+    expressions again: 1–3 µs of backend CPU a row, far more than it saves. Reads run in
     autocommit, so `SET LOCAL` would end with its own statement: the setting is the
     connection's until the export ends (also when it stops early), then reset.
     """
@@ -305,16 +305,13 @@ async def pages(
     id_column: Any,
     sort: str,
     batch: int,
-    render: Render | None = None,
-    sources: Sequence[Any] = (),
     ahead: bool = True,
 ) -> AsyncGenerator[Sequence[Any], None]:
     """The rows in pages of `batch`, each page one short keyset query (no long-held cursor).
 
-    `sources` are the statement's database columns (`ITEM_VALUES`, `ORDER_VALUES`), which
-    PostgreSQL needs to write whole CSV lines.
+    Pages PostgreSQL writes whole are read by `range_queries` and `ranges.py` instead.
     """
-    first, following, descending = _keyset(stmt, sorts, sort, id_column, batch)
+    first, following, _ = _keyset(stmt, sorts, sort, id_column, batch)
 
     def split(rows: Sequence[Any]) -> Page:
         if len(rows) <= batch:  # no probe row: this was the last page

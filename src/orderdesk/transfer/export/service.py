@@ -247,8 +247,6 @@ async def batches(session: AsyncSession, plan: Plan) -> AsyncGenerator[Sequence[
             id_column=plan.id_column,
             sort=plan.sort,
             batch=plan.batch,
-            render=plan.render,
-            sources=repo.ITEM_VALUES if plan.spec.target == "items" else repo.ORDER_VALUES,
             ahead=plan.info.streams,
         )
     # Closed with the caller: a page read ahead ends before the session is reused.
