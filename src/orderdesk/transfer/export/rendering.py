@@ -39,13 +39,18 @@ class Render:
 
     decimal: str = "."
     escape: bool = False
-    # CSV only: the row positions of the columns, in order, when PostgreSQL writes the
-    # whole line (every column finished text or an integer): a row is then the line's UTF-8
-    # bytes, the sort value and the id.
+    # CSV: the row positions of the columns, in order, when PostgreSQL writes whole lines
+    # (every column finished text or an integer); JSON/NDJSON: when it writes whole objects.
+    # Pages are then one value each (`page_body`).
     line: tuple[int, ...] | None = None
     delimiter: str = ","
-    # JSON/NDJSON: with `line`, each row is its object as orjson writes it, with these keys.
+    # JSON/NDJSON: the objects' keys (with `line`).
     keys: tuple[str, ...] | None = None
+    # With `line`, a page arrives as one value: its lines joined by `separator` and followed
+    # by `terminator` (CSV: CRLF after each line; JSON: `,` between objects; NDJSON: LF
+    # between, the writer adds the last).
+    separator: str = "\r\n"
+    terminator: str = "\r\n"
 
 
 def renders(value: Any, render: Render) -> bool:
@@ -95,64 +100,142 @@ def as_text(value: Any, render: Render | None) -> Any:
     return whole.op("||", return_type=Text)(micro).op("||", return_type=Text)(const("'+00:00'"))
 
 
-def _csv_field(value: Any, source: Any, render: Render) -> Any:
+def _csv_field(value: Any, source: Any, render: Render, *, quote: bool) -> Any:
     """A CSV field as `csv.writer` (minimal quoting) writes it; NULL is an empty field.
 
-    `source` is the value's database column: integers, timestamps and amounts (unless their
-    decimal comma is the delimiter) hold no character that needs quotes, and skip the test.
+    Without `quote` the field is written as it is: the caller has found that no field of the
+    row holds a character that needs quotes.
     """
-    kind = getattr(source, "type", None)
     if isinstance(value.type, Integer):
         return func.coalesce(cast(value, Text), const("''"))
     text = func.coalesce(value, const("''"), type_=Text)
-    if isinstance(kind, UTCDateTime) or (
-        isinstance(kind, Money) and render.decimal != render.delimiter
-    ):
+    if not quote or not _may_need_quotes(source, render):
         return text
-    specials = f"[{_code_points(render.delimiter + chr(34) + chr(13) + chr(10))}]"
     doubled = func.replace(text, const("'\"'"), const("'\"\"'"), type_=Text)
     quoted = (
         const("'\"'").op("||", return_type=Text)(doubled).op("||", return_type=Text)(const("'\"'"))
     )
-    return case((text.regexp_match(specials), quoted), else_=text)
+    return case((text.regexp_match(_specials(render)), quoted), else_=text)
+
+
+def _may_need_quotes(source: Any, render: Render) -> bool:
+    """Integers, timestamps and amounts (unless their decimal comma is the delimiter) hold no
+    character that needs quotes: only texts are tested."""
+    kind = getattr(source, "type", None)
+    if isinstance(kind, Integer | UTCDateTime):
+        return False
+    return not isinstance(kind, Money) or render.decimal == render.delimiter
+
+
+def _specials(render: Render) -> Any:
+    return const(_sql_string(f"[{_code_points(render.delimiter + chr(34) + chr(13) + chr(10))}]"))
 
 
 def _csv_line(values: Sequence[Any], sources: Sequence[Any], render: Render) -> Any:
-    """The fields joined by the delimiter, CRLF-terminated, as UTF-8 bytes (no decoding).
+    """The fields joined by the delimiter (the line's text, without its CRLF).
 
     `values` are the row's columns in a subquery (each computed once), `sources` the
-    database columns at the same positions.
+    database columns at the same positions. Most rows need no quotes at all: one regular
+    expression over the row's texts decides, instead of one per text field (≈ 0.25 µs of
+    PostgreSQL CPU each); only a row that holds a delimiter, quote or line break tests and
+    quotes field by field.
     """
     assert render.line is not None
-    fields = [_csv_field(values[p], sources[p], render) for p in render.line]
-    # One concat_ws call (no field is NULL here) instead of a copy of the line per `||`.
+    picked = [(values[p], sources[p]) for p in render.line]
     separator = const(f"chr({ord(render.delimiter)})")
-    line = func.concat(
-        func.concat_ws(separator, *fields, type_=Text), const("chr(13) || chr(10)"), type_=Text
+    # One concat_ws call (no field is NULL here) instead of a copy of the line per `||`.
+    plain = func.concat_ws(
+        separator, *(_csv_field(v, s, render, quote=False) for v, s in picked), type_=Text
     )
-    return func.convert_to(line, const("'UTF8'"), type_=LargeBinary)
+    tested = [v for v, s in picked if _may_need_quotes(s, render)]
+    if not tested:
+        return plain
+    quoted = func.concat_ws(
+        separator, *(_csv_field(v, s, render, quote=True) for v, s in picked), type_=Text
+    )
+    # concat() reads NULL as an empty text.
+    special = func.concat(*tested, type_=Text).regexp_match(_specials(render))
+    return case((special, quoted), else_=plain)
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _sql_text(text: str) -> Any:
-    return const("'" + text.replace("'", "''") + "'")
+    return const(_sql_string(text))
 
 
-def _json_object(values: Sequence[Any], render: Render) -> Any:
+# The characters PostgreSQL's to_json (and orjson) escape in a string: `"`, `\` and the
+# control characters (a text cannot hold NUL).
+_JSON_ESCAPED = const(_sql_string("[\\u0001-\\u001f\\u0022\\u005c]"))
+
+
+def _json_value(value: Any, source: Any, *, escape: bool) -> Any:
+    """A JSON value as orjson writes it: integers bare, everything else a string, NULL null.
+
+    Amounts and timestamps (already their text) never hold a character JSON escapes; texts
+    are escaped by to_json only when `escape` (the row holds such a character).
+    """
+    if isinstance(value.type, Integer):
+        text: Any = cast(value, Text)
+    elif escape and not isinstance(getattr(source, "type", None), Money | UTCDateTime):
+        text = cast(func.to_json(value), Text)
+    else:
+        text = (
+            const("'\"'")
+            .op("||", return_type=Text)(value)
+            .op("||", return_type=Text)(const("'\"'"))
+        )
+    return func.coalesce(text, const("'null'"), type_=Text)
+
+
+def _json_object(values: Sequence[Any], sources: Sequence[Any], render: Render) -> Any:
     """The row as a JSON object with orjson's bytes: compact, keys in column order, texts
-    escaped as orjson does (PostgreSQL's to_json escapes the same characters the same way)."""
-    assert render.line is not None
-    assert render.keys is not None
-    parts: list[Any] = []
-    for n, (position, key) in enumerate(zip(render.line, render.keys, strict=True)):
-        value = values[position]
-        text = cast(value, Text) if isinstance(value.type, Integer) else func.to_json(value)
-        parts.append(_sql_text(("{" if n == 0 else ",") + json.dumps(key) + ":"))
-        parts.append(func.coalesce(cast(text, Text), const("'null'"), type_=Text))
-    line = func.concat(*parts, const("'}'"), type_=Text)
-    return func.convert_to(line, const("'UTF8'"), type_=LargeBinary)
+    escaped as orjson does (PostgreSQL's to_json escapes the same characters the same way).
+
+    As for CSV lines, one regular expression over the row's texts decides whether any of them
+    needs escaping; most rows are then plain concatenation, with no to_json call per text.
+    """
+    line, keys = render.line, render.keys
+    assert line is not None
+    assert keys is not None
+
+    def build(escape: bool) -> Any:
+        parts: list[Any] = []
+        for n, (position, key) in enumerate(zip(line, keys, strict=True)):
+            parts.append(_sql_text(("{" if n == 0 else ",") + json.dumps(key) + ":"))
+            parts.append(_json_value(values[position], sources[position], escape=escape))
+        return func.concat(*parts, const("'}'"), type_=Text)
+
+    texts = [
+        values[p]
+        for p in line
+        if not isinstance(values[p].type, Integer)
+        and not isinstance(getattr(sources[p], "type", None), Money | UTCDateTime)
+    ]
+    if not texts:
+        return build(escape=False)
+    special = func.concat(*texts, type_=Text).regexp_match(_JSON_ESCAPED)
+    return case((special, build(escape=True)), else_=build(escape=False))
 
 
 def line_of(values: Sequence[Any], sources: Sequence[Any], render: Render) -> Any:
+    """A row's CSV line (without its line end) or JSON object, as text."""
     if render.keys is not None:
-        return _json_object(values, render)
+        return _json_object(values, sources, render)
     return _csv_line(values, sources, render)
+
+
+def page_body(line: Any, render: Render) -> list[Any]:
+    """A page of lines as one value: its bytes (lines joined and ended as the writer lays
+    them out) and its row count.
+
+    The lines come from a sorted subquery; a plain aggregate over it takes them in that order.
+    One value a page instead of one row a line: Python receives ≈ 1 MB in one piece instead
+    of building thousands of records (≈ 2 µs a row).
+    """
+    body: Any = func.string_agg(line, _sql_text(render.separator), type_=Text)
+    if render.terminator:
+        body = body.op("||", return_type=Text)(_sql_text(render.terminator))
+    return [func.convert_to(body, const("'UTF8'"), type_=LargeBinary), func.count()]

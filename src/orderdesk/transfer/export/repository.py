@@ -8,10 +8,10 @@ for the text formats PostgreSQL writes amounts and timestamps as the writers' te
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
-from contextlib import aclosing, suppress
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
+from contextlib import aclosing, asynccontextmanager, suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     asc,
@@ -20,6 +20,7 @@ from sqlalchemy import (
     func,
     null,
     select,
+    text,
     true,
     tuple_,
 )
@@ -30,7 +31,7 @@ from orderdesk.catalog.models import Category, Item, ItemType
 from orderdesk.core.pagination import AnySelect, PageRequest, paginate_statement
 from orderdesk.db.types import Money, UTCDateTime
 from orderdesk.orders.models import Order, OrderLine, OrderType
-from orderdesk.transfer.export.rendering import Render, as_text, line_of, renders
+from orderdesk.transfer.export.rendering import Render, as_text, line_of, page_body, renders
 from orderdesk.units.models import Unit
 
 # In the order of columns.ITEM_FIELDS, then attributes; the sort value and id close every row.
@@ -102,19 +103,64 @@ def rendered_positions(target: str, lines: bool, render: Render) -> frozenset[in
 
 
 def _as_lines(
-    paged: AnySelect, render: Render | None, descending: bool, sources: Sequence[Any]
+    paged: AnySelect, render: Render, descending: bool, sources: Sequence[Any]
 ) -> AnySelect:
-    """A page as finished CSV lines or JSON objects when PostgreSQL writes them."""
-    if render is None or render.line is None:
-        return paged
-    page = paged.subquery("page")  # its LIMIT keeps each value computed once
+    """A page as finished CSV lines or JSON objects, in one value (`_as_block`)."""
+    # Its LIMIT or ORDER BY keeps the page a subquery: each value is computed once.
+    page = paged.subquery("page")
     columns = list(page.c)
     order = desc if descending else asc
-    return (
+    lines = (
         select(line_of(columns, sources, render), columns[-2], columns[-1])
         .select_from(page)
         .order_by(order(columns[-2]), order(columns[-1]))
     )
+    return _as_block(lines, render)
+
+
+class Block(NamedTuple):
+    """A page PostgreSQL wrote whole: its bytes (what the writer takes as a row's first
+    value) and how many export rows it holds."""
+
+    body: bytes
+    rows: int
+
+
+def _as_block(lines: AnySelect, render: Render) -> AnySelect:
+    """The page's lines (line, sort value, id; sorted) aggregated into one row."""
+    found = lines.subquery("found")
+    return select(*page_body(list(found.c)[0], render)).select_from(found)
+
+
+def row_count(page: Sequence[Any]) -> int:
+    """Export rows in a page of rows or of one `Block`."""
+    if page and isinstance(page[0], Block):
+        return sum(block.rows for block in page)
+    return len(page)
+
+
+@asynccontextmanager
+async def without_jit(conn: AsyncConnection) -> AsyncIterator[None]:
+    """PostgreSQL's JIT off while the export reads.
+
+    A page statement's generic plan (asyncpg prepares it; from the sixth page on PostgreSQL
+    plans it once for any LIMIT) costs more than `jit_above_cost`, so every page compiled its
+    expressions again: 1–3 µs of backend CPU a row, far more than it saves. Reads run in
+    autocommit, so `SET LOCAL` would end with its own statement: the setting is the
+    connection's until the export ends (also when it stops early), then reset.
+    """
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    await conn.execute(text("SET jit = off"))
+    try:
+        yield
+    finally:
+        with suppress(Exception):  # a broken connection is discarded anyway
+            await conn.execute(text("RESET jit"))
+
+
+Page = tuple[Sequence[Any], dict[str, Any] | None]
 
 
 def _labelled(values: Sequence[Any], render: Render | None, prefix: str) -> list[Any]:
@@ -153,9 +199,6 @@ def order_statement(
     )
 
 
-Page = tuple[Sequence[Any], dict[str, Any] | None]
-
-
 class Query:
     """A page statement run once per page with other cursor values: built, keyed and
     compiled once per export, not once per page."""
@@ -182,6 +225,62 @@ def _after(stmt: AnySelect, sorts: Mapping[str, Any], sort: str, id_column: Any)
     return stmt.where(pair < last if descending else pair > last)
 
 
+def _upto(stmt: AnySelect, sorts: Mapping[str, Any], sort: str, id_column: Any) -> AnySelect:
+    """Rows up to and including the key `upto_value`, `upto_id` (a range's last row)."""
+    key, descending = sort.lstrip("-+"), sort.startswith("-")
+    last_id = bindparam("upto_id", type_=id_column.type)
+    if key == "id":
+        return stmt.where(id_column >= last_id if descending else id_column <= last_id)
+    column = sorts[key]
+    pair, last = (
+        tuple_(column, id_column),
+        tuple_(bindparam("upto_value", type_=column.type), last_id),
+    )
+    return stmt.where(pair >= last if descending else pair <= last)
+
+
+@dataclass(frozen=True, slots=True)
+class RangeQueries:
+    """The statements of an export read in ranges (`ranges.py`); in each pair the first
+    range's statement, then every following range's (after the cursor)."""
+
+    ends: tuple[Query, Query]  # the key of the range's `batch`-th row, if there is one
+    upto: tuple[Query, Query]  # the range's rows up to that key, as one block
+    rest: tuple[Query, Query]  # the last range: every row left, as one block
+
+
+def range_queries(
+    stmt: AnySelect,
+    *,
+    sorts: Mapping[str, Any],
+    sort: str,
+    id_column: Any,
+    batch: int,
+    render: Render,
+    sources: Sequence[Any] = (),
+    lines: bool = False,
+) -> RangeQueries:
+    """Ranged pages of whole CSV lines or JSON objects (PostgreSQL, `render.line`): with
+    `lines` orders joined with their lines, else one row per item or order."""
+    key = sort.lstrip("-+")
+    first, following, descending = _keyset(stmt, sorts, sort, id_column, batch)
+    keys = (sorts[key] if key != "id" else id_column, id_column)
+
+    def block(paged: AnySelect) -> AnySelect:
+        if lines:
+            return _with_lines(paged, descending, render, lateral=True)
+        return _as_lines(paged, render, descending, sources)
+
+    def pair(build: Callable[[AnySelect], AnySelect]) -> tuple[Query, Query]:
+        return Query(build(first.limit(None))), Query(build(following.limit(None)))
+
+    return RangeQueries(
+        ends=pair(lambda q: q.with_only_columns(*keys).offset(batch - 1).limit(1)),
+        upto=pair(lambda q: block(_upto(q, sorts, sort, id_column))),
+        rest=pair(block),
+    )
+
+
 def _keyset(
     stmt: AnySelect, sorts: Mapping[str, Any], sort: str, id_column: Any, limit: int
 ) -> tuple[AnySelect, AnySelect, bool]:
@@ -206,16 +305,13 @@ async def pages(
     id_column: Any,
     sort: str,
     batch: int,
-    render: Render | None = None,
-    sources: Sequence[Any] = (),
     ahead: bool = True,
 ) -> AsyncGenerator[Sequence[Any], None]:
     """The rows in pages of `batch`, each page one short keyset query (no long-held cursor).
 
-    `sources` are the statement's database columns (`ITEM_VALUES`, `ORDER_VALUES`), which
-    PostgreSQL needs to write whole CSV lines.
+    Pages PostgreSQL writes whole are read by `range_queries` and `ranges.py` instead.
     """
-    first, following, descending = _keyset(stmt, sorts, sort, id_column, batch)
+    first, following, _ = _keyset(stmt, sorts, sort, id_column, batch)
 
     def split(rows: Sequence[Any]) -> Page:
         if len(rows) <= batch:  # no probe row: this was the last page
@@ -223,9 +319,12 @@ async def pages(
         rows = rows[:batch]
         return rows, _cursor(rows[-1][-2], rows[-1][-1])
 
-    start, then = (Query(_as_lines(q, render, descending, sources)) for q in (first, following))
+    start, then = Query(first), Query(following)
     conn = await session.connection()
-    async with aclosing(_read_ahead(conn, start, then, split, ahead=ahead)) as found:
+    async with (
+        without_jit(conn),
+        aclosing(_read_ahead(conn, start, then, split, ahead=ahead)) as found,
+    ):
         async for rows in found:
             yield rows
 
@@ -247,20 +346,23 @@ async def line_pages(
     """
     conn = await session.connection()
     lateral = conn.dialect.name == "postgresql"
-    lines, at = render is not None and render.line is not None, ORDER_ROW_WIDTH
+    at = ORDER_ROW_WIDTH
     first, following, descending = _keyset(stmt, sorts, sort, Order.id, batch)
 
     def split(rows: Sequence[Any]) -> Page:
         if len(rows) < batch:  # fewer rows than orders asked for: the last orders came
             return rows, None
         last = rows[-1]
-        return rows, _cursor(*((last[-2], last[-1]) if lines else (last[at - 2], last[at - 1])))
+        return rows, _cursor(last[at - 2], last[at - 1])
 
     start, then = (
         Query(_with_lines(q.limit(batch), descending, render, lateral=lateral))
         for q in (first, following)
     )
-    async with aclosing(_read_ahead(conn, start, then, split, ahead=ahead)) as found:
+    async with (
+        without_jit(conn),
+        aclosing(_read_ahead(conn, start, then, split, ahead=ahead)) as found,
+    ):
         async for rows in found:
             yield rows
 
@@ -335,11 +437,14 @@ def _with_lines(
     if render is not None and render.line is not None:
         sources = [*ORDER_VALUES, None, None, *LINE_VALUES]
         chosen = [line_of(chosen, sources, render), sort_value, order_id]
-    return (
+    rows = (
         select(*chosen)
         .select_from(joined)
         .order_by(order(sort_value), order(order_id), *line_order)
     )
+    if render is not None and render.line is not None:
+        return _as_block(rows, render)
+    return rows
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from orderdesk.files.names import sanitize_filename
 from orderdesk.orders.models import Order
 from orderdesk.orders.repository import ORDER_SORTS, order_conditions
 from orderdesk.settings import Settings
+from orderdesk.transfer.export import ranges
 from orderdesk.transfer.export import repository as repo
 from orderdesk.transfer.export.columns import (
     ITEM_FIELDS,
@@ -145,7 +146,16 @@ async def prepare(
             render = replace(render, line=positions, delimiter=options.delimiter)
             options = replace(options, prebuilt=True)
         elif fmt in (ExportFormat.json, ExportFormat.ndjson) and _whole_objects(columns):
-            render = replace(render, line=positions, keys=tuple(c.key for c in columns))
+            # The writer lays out a page's objects as one row's: JSON `,` between them (it
+            # writes the page's lead), NDJSON a line break between (it ends the last).
+            between = "," if fmt is ExportFormat.json else "\n"
+            render = replace(
+                render,
+                line=positions,
+                keys=tuple(c.key for c in columns),
+                separator=between,
+                terminator="",
+            )
             options = replace(options, prebuilt=True)
     return Plan(
         spec=spec,
@@ -203,7 +213,23 @@ def check_size(plan: Plan, rows: int, settings: Settings) -> None:
 
 async def batches(session: AsyncSession, plan: Plan) -> AsyncGenerator[Sequence[Any], None]:
     """The export's rows in batches; orders with lines give one row per line."""
-    if plan.with_lines:
+    render = plan.render
+    if render is not None and render.line is not None:
+        # PostgreSQL writes whole pages: read in ranges on two connections.
+        queries = repo.range_queries(
+            plan.statement,
+            sorts=plan.sorts,
+            sort=plan.sort,
+            id_column=plan.id_column,
+            batch=plan.batch,
+            render=render,
+            sources=repo.ITEM_VALUES if plan.spec.target == "items" else repo.ORDER_VALUES,
+            lines=plan.with_lines,
+        )
+        pages: AsyncGenerator[Sequence[Any], None] = ranges.ranged_blocks(
+            await session.connection(), queries
+        )
+    elif plan.with_lines:
         pages = repo.line_pages(
             session,
             plan.statement,
@@ -221,8 +247,6 @@ async def batches(session: AsyncSession, plan: Plan) -> AsyncGenerator[Sequence[
             id_column=plan.id_column,
             sort=plan.sort,
             batch=plan.batch,
-            render=plan.render,
-            sources=repo.ITEM_VALUES if plan.spec.target == "items" else repo.ORDER_VALUES,
             ahead=plan.info.streams,
         )
     # Closed with the caller: a page read ahead ends before the session is reused.
@@ -263,7 +287,7 @@ async def write_file(
         async for rows in pages:
             # xlsxwriter and fpdf2 are CPU-bound: keep the event loop free for other requests.
             await asyncio.to_thread(writer.write, rows)
-            done += len(rows)
+            done += repo.row_count(rows)
             if progress is not None:
                 await progress(done)
     await asyncio.to_thread(writer.finish)
@@ -280,7 +304,7 @@ async def _write_stream(
         async with aclosing(batches(session, plan)) as pages:
             async for rows in pages:
                 handle.write(writer.write(rows))
-                done += len(rows)
+                done += repo.row_count(rows)
                 if progress is not None:
                     await progress(done)
         handle.write(writer.finish())
