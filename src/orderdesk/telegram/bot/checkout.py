@@ -49,7 +49,7 @@ def _questions(order_type: OrderType, user: User) -> tuple[list[dict[str, Any]],
 
 
 async def _order_type(session: AsyncSession, container: Container) -> OrderType | None:
-    return await queries.bot_order_type(session, container.settings.telegram_order_type)
+    return await queries.bot_order_type(session, container)
 
 
 @router.callback_query(F.data.regexp(r"^b:\d{1,18}$"))
