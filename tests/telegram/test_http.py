@@ -83,13 +83,15 @@ async def test_chunked_and_closing_answers_are_read_whole(serve) -> None:  # typ
         b'5\r\n{"ok"\r\n14\r\n:true,"result":true}\r\n0\r\n\r\n'
     )
     closing = b"HTTP/1.0 200 OK\r\n\r\n" + b'{"ok":true}'
-    answers = iter([chunked, closing, ok()])
+    empty = b"HTTP/1.1 204 No Content\r\n\r\n"
+    answers = iter([chunked, empty, closing, ok()])
     server, origin = await serve(lambda _: next(answers))
     connections = KeptConnections(origin)
     assert await connections.post("/x", b"", b"text/plain", 5) == (
         200,
         b'{"ok":true,"result":true}',
     )
+    assert await connections.post("/x", b"", b"text/plain", 5) == (204, b"")
     assert server.connections == 1
     # HTTP/1.0 without a length: the body runs to the end of the connection, then a new one
     server.close_after = True

@@ -116,9 +116,12 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool
     for line in lines:
         name, _, value = line.partition(b":")
         headers[name.strip().lower()] = value.strip().lower()
+    status = int(rest[:3])
     keep = version == b"HTTP/1.1" and headers.get(b"connection") != b"close"
     try:
-        if b"chunked" in headers.get(b"transfer-encoding", b""):
+        if status in (204, 304) or status < 200:  # no body by definition
+            body = b""
+        elif b"chunked" in headers.get(b"transfer-encoding", b""):
             body = await _read_chunked(reader)
         elif b"content-length" in headers:
             body = await reader.readexactly(int(headers[b"content-length"]))
@@ -128,7 +131,7 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool
         raise ConnectionResetError("the server closed the connection mid-answer") from e
     except ValueError as e:
         raise ProtocolError(str(e)) from e
-    return int(rest[:3]), body, keep
+    return status, body, keep
 
 
 async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
