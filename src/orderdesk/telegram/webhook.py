@@ -20,6 +20,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from orderdesk.container import Container
+from orderdesk.telegram.bot.render import kept_json
 from orderdesk.telegram.bot.runtime import BotRuntime
 
 log = logging.getLogger("orderdesk.telegram.webhook")
@@ -121,7 +122,14 @@ def answer_body(bot: Bot, method: TelegramMethod[Any]) -> bytes | None:
     """
     files: dict[str, Any] = {}
     body: dict[str, Any] = {"method": method.__api_method__}
-    for key, value in method.model_dump(warnings=False).items():
+    markup = kept_json(
+        getattr(method, "reply_markup", None),
+        lambda keyboard: bot.session.prepare_value(keyboard, bot=bot, files=files),
+    )
+    if markup is not None:
+        body["reply_markup"] = markup
+    skip = {"reply_markup"} if markup is not None else None
+    for key, value in method.model_dump(warnings=False, exclude=skip).items():
         prepared = bot.session.prepare_value(value, bot=bot, files=files)
         if prepared:  # as aiogram's own request builder: unset and empty fields are left out
             body[key] = prepared

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from aiogram import Dispatcher, Router
@@ -40,8 +40,14 @@ def build_dispatcher(container: Container) -> Dispatcher:
     dp.update.outer_middleware(TransactionMiddleware(container))
     dp.update.outer_middleware(RateLimitMiddleware(container))
     dp.update.outer_middleware(UserMiddleware(container))
+    # The catalog's buttons are most presses, and their callback data (cat, ul, l:…, i:…) no
+    # other router's filters accept: tried first, a page press skips eight handlers' filters.
+    # Its messages stay behind the others (a menu text must not beat a checkout question).
+    presses = {"callback_query"}
     dp.include_routers(
-        *(fresh(module.router) for module in (customer, checkout, staff, catalog)),
+        fresh(catalog.router, only=presses),
+        *(fresh(module.router) for module in (customer, checkout, staff)),
+        fresh(catalog.router, skip=presses),
         catalog.free_text_router(),
     )
     for router in dp.chain_tail:
@@ -52,11 +58,14 @@ def build_dispatcher(container: Container) -> Dispatcher:
     return dp
 
 
-def fresh(template: Router) -> Router:
-    """A new Router with the template's handlers: a router joins one dispatcher only, and a
-    process may build several (the webhook app, tests, the benchmark)."""
+def fresh(template: Router, *, only: Collection[str] = (), skip: Collection[str] = ()) -> Router:
+    """A new Router with the template's handlers (of the events `only`, or all but `skip`): a
+    router joins one dispatcher only, and a process may build several (the webhook app, tests,
+    the benchmark)."""
     router = Router(name=template.name)
     for name, observer in template.observers.items():
+        if (only and name not in only) or name in skip:
+            continue
         target = router.observers[name]
         target.handlers.extend(observer.handlers)
         target._handler.filters = observer._handler.filters  # router-wide filters

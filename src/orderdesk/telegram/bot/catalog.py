@@ -12,10 +12,11 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orderdesk.catalog.models import Category
+from orderdesk.container import Container
 from orderdesk.core.i18n import t
 from orderdesk.core.permissions import Principal
 from orderdesk.telegram.bot import queries
-from orderdesk.telegram.bot.render import Answer, button, esc, money
+from orderdesk.telegram.bot.render import Answer, button, esc, kept_keyboard, money
 from orderdesk.units.models import Unit
 
 router = Router(name="catalog")
@@ -75,19 +76,29 @@ async def item_list(
         text = f"{title}\n{t('bot.catalog.empty', locale)}"
     else:
         text = t("bot.catalog.page", locale, title=title, page=page + 1)
+    shown = tuple((row["id"], row["name"], row["price"], row["currency"]) for row in rows)
+    key = ("page", locale, kind, value, page, has_next, shown)
+    return text, kept_keyboard(
+        key, lambda: _page_keyboard(shown, locale, kind, value, page, has_next)
+    )
+
+
+def _page_keyboard(
+    shown: tuple[tuple[Any, ...], ...], locale: str, kind: str, value: str, page: int, more: bool
+) -> InlineKeyboardMarkup:
     buttons = [
-        [button(f"{row['name']} — {money(row['price'])} {row['currency']}", f"i:{row['id']}")]
-        for row in rows
+        [button(f"{name} — {money(price)} {currency}", f"i:{item_id}")]
+        for item_id, name, price, currency in shown
     ]
     nav = []
     if page > 0:
         nav.append(button(t("bot.nav.prev", locale), f"l:{kind}:{value}:{page - 1}"))
-    if has_next:
+    if more:
         nav.append(button(t("bot.nav.next", locale), f"l:{kind}:{value}:{page + 1}"))
     if nav:
         buttons.append(nav)
     buttons.append([button(t("bot.nav.catalog", locale), "cat")])
-    return text, InlineKeyboardMarkup(inline_keyboard=buttons)
+    return InlineKeyboardMarkup(inline_keyboard=buttons)
 
 
 async def item_view(
@@ -117,8 +128,8 @@ async def item_view(
     return text, InlineKeyboardMarkup(inline_keyboard=keyboard)
 
 
-async def ordering_is_request(session: AsyncSession, code: str) -> bool:
-    order_type = await queries.bot_order_type(session, code)
+async def ordering_is_request(session: AsyncSession, container: Container) -> bool:
+    order_type = await queries.bot_order_type(session, container)
     return bool(order_type and order_type.one_active_per_item)
 
 
@@ -168,9 +179,9 @@ async def show_item(
     session: AsyncSession,
     principal: Principal,
     locale: str,
-    container: Any,
+    container: Container,
 ) -> Answer:
-    request = await ordering_is_request(session, container.settings.telegram_order_type)
+    request = await ordering_is_request(session, container)
     view = await item_view(session, principal, locale, request=request, id=int(str(query.data)[2:]))
     if view is None:
         return query.answer(t("bot.item.not_found", locale), show_alert=True)

@@ -49,7 +49,7 @@ def _questions(order_type: OrderType, user: User) -> tuple[list[dict[str, Any]],
 
 
 async def _order_type(session: AsyncSession, container: Container) -> OrderType | None:
-    return await queries.bot_order_type(session, container.settings.telegram_order_type)
+    return await queries.bot_order_type(session, container)
 
 
 @router.callback_query(F.data.regexp(r"^b:\d{1,18}$"))
@@ -75,13 +75,12 @@ async def begin(
             chat_id=chat_id, text=t("bot.phone.required", locale), reply_markup=keyboard
         )
     asked, known = _questions(order_type, user)
-    await state.set_data(
-        {"item_id": item["id"], "name": item["name"], "price": str(item["price"]),
-         "currency": item["currency"], "type": order_type.code, "quantity": "1",
-         "attributes": known, "asked": [spec["name"] for spec in asked]}
-    )  # fmt: skip
+    draft = {"item_id": item["id"], "name": item["name"], "price": str(item["price"]),
+             "currency": item["currency"], "type": order_type.code, "quantity": "1",
+             "attributes": known, "asked": [spec["name"] for spec in asked]}  # fmt: skip
+    await state.set_data(draft)
     if order_type.one_active_per_item:  # a request: one facility, no quantity
-        return await _next_question(chat_id, state, order_type, locale)
+        return await _next_question(chat_id, state, order_type, locale, draft)
     await state.set_state(Checkout.quantity)
     return SendMessage(
         chat_id=chat_id, text=t("bot.order.quantity", locale, name=esc(item["name"]))
@@ -95,17 +94,18 @@ async def quantity(
     text = str(message.text).strip()
     if not text.isdigit() or not 1 <= int(text) <= MAX_QUANTITY:
         return message.answer(t("bot.order.bad_quantity", locale, max=MAX_QUANTITY))
-    await state.update_data(quantity=text)
+    draft = await state.update_data(quantity=text)
     order_type = await _order_type(session, container)
     if order_type is None:
         return await _expired(message, state, locale)
-    return await _next_question(message.chat.id, state, order_type, locale)
+    return await _next_question(message.chat.id, state, order_type, locale, draft)
 
 
 async def _next_question(
-    chat_id: int, state: FSMContext, order_type: OrderType, locale: str
+    chat_id: int, state: FSMContext, order_type: OrderType, locale: str, data: dict[str, Any]
 ) -> SendMessage:
-    data = await state.get_data()
+    """The next required field to ask, or the summary; `data` is the draft just written (not
+    read back: with Redis FSM storage each read is a round trip)."""
     pending = [name for name in data["asked"] if name not in data["attributes"]]
     if not pending:
         await state.set_state(Checkout.confirm)
@@ -156,8 +156,8 @@ async def _answer_attribute(
         value = spec["enum"][raw] if isinstance(raw, int) else _parse(spec, raw.strip())
     except (ValueError, IndexError, KeyError, ArithmeticError):
         return SendMessage(chat_id=chat_id, text=t("bot.order.bad_value", locale))
-    await state.update_data(attributes={**data["attributes"], spec["name"]: value})
-    return await _next_question(chat_id, state, order_type, locale)
+    draft = await state.update_data(attributes={**data["attributes"], spec["name"]: value})
+    return await _next_question(chat_id, state, order_type, locale, draft)
 
 
 @router.message(Checkout.attribute, F.text)

@@ -71,7 +71,7 @@ async def _deep_link(
     if kind == "tag":
         return await catalog.item_list(session, principal, locale, "t", value[:40], 0)
     if kind == "item":
-        request = await catalog.ordering_is_request(session, container.settings.telegram_order_type)
+        request = await catalog.ordering_is_request(session, container)
         return await catalog.item_view(session, principal, locale, request=request, sku=value)
     if kind == "order" and value.isdigit():
         return await order_view(session, principal, locale, int(value))

@@ -10,8 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orderdesk.auth.models import User
 from orderdesk.catalog.models import Category, Item
 from orderdesk.catalog.repository import item_conditions
+from orderdesk.container import Container
 from orderdesk.core.permissions import Principal
 from orderdesk.db.query import fetch_all, fetch_one
+from orderdesk.orders import types_cache
 from orderdesk.orders.models import Order, OrderType
 from orderdesk.units.models import Unit
 
@@ -84,10 +86,21 @@ async def name_of(session: AsyncSession, model: type[Category] | type[Unit], row
     return str(row["name"]) if row else "?"
 
 
-async def bot_order_type(session: AsyncSession, code: str) -> OrderType | None:
-    """The order type the bot places: `code`, or the first active one."""
+async def bot_order_type(session: AsyncSession, container: Container) -> OrderType | None:
+    """The order type the bot places: the configured code, or the first active one.
+
+    A configured code is read through the orders' type cache (every checkout step needs the
+    type; the orders service invalidates the cache on each type write), as a detached object
+    for reading only.
+    """
+    code = container.settings.telegram_order_type
+    if code:
+        found = await types_cache.type_by_code(
+            session, code, cache=container.cache, ttl=container.settings.cache_ttl_seconds
+        )
+        return found if found is not None and found.active else None
     stmt = select(OrderType).where(OrderType.active.is_(True))
-    stmt = stmt.where(OrderType.code == code) if code else stmt.order_by(OrderType.id)
+    stmt = stmt.order_by(OrderType.id)
     return (await session.execute(stmt.limit(1))).scalar_one_or_none()
 
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable, Hashable
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +36,38 @@ def esc(value: Any) -> str:
 
 def button(text: str, data: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data)
+
+
+# Keyboards kept by a key that determines their content (a catalog page's rows, locale and
+# navigation), so a kept keyboard is never stale: a page pressed again skips building a dozen
+# pydantic buttons, and the webhook answer reuses the keyboard's JSON (ADR 0020). The key must
+# hold everything the builder reads. Cleared when full.
+_KEPT: dict[Hashable, Keyboard] = {}
+_KEPT_BY_ID: dict[int, tuple[Keyboard, list[str]]] = {}  # id → (keyboard, [its JSON, once made])
+MAX_KEPT = 2_000
+
+
+def kept_keyboard(key: Hashable, build: Callable[[], Keyboard]) -> Keyboard:
+    """The keyboard `build()` makes for `key`, built once; treat it as read-only."""
+    keyboard = _KEPT.get(key)
+    if keyboard is None:
+        if len(_KEPT) >= MAX_KEPT:
+            _KEPT.clear()
+            _KEPT_BY_ID.clear()
+        keyboard = _KEPT[key] = build()
+        _KEPT_BY_ID[id(keyboard)] = (keyboard, [])
+    return keyboard
+
+
+def kept_json(value: Any, make: Callable[[Keyboard], str]) -> str | None:
+    """The JSON of `value` if it is a kept keyboard (`make` writes it the first time)."""
+    entry = _KEPT_BY_ID.get(id(value))
+    if entry is None or entry[0] is not value:
+        return None
+    keyboard, made = entry
+    if not made:
+        made.append(make(keyboard))
+    return made[0]
 
 
 def lines_text(lines: list[dict[str, Any]]) -> str:
