@@ -76,6 +76,9 @@ def prepare_database(env: dict[str, str]) -> None:
     started = time.perf_counter()
     sh(str(BIN / "orderdesk"), "migrate", "upgrade", env=env)
     print(sh(str(BIN / "orderdesk"), "demo", "--blueprint", "shop", env=env).strip())
+    # Planner statistics, as autovacuum would have gathered them on a server that ran a while
+    # (this machine's PostgreSQL runs with autovacuum off); the same for both servers.
+    subprocess.run(["psql", PG_BENCH, "-q", "-c", "ANALYZE"], check=True, capture_output=True)
     sh(
         str(BIN / "orderdesk"),
         "createadmin",
