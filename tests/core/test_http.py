@@ -44,7 +44,13 @@ def test_decimal_text_has_two_places_and_more_only_when_needed(value: Decimal, t
     assert decimal_text(value) == text
 
 
-@given(st.decimals(min_value=-(10**15), max_value=10**15, allow_nan=False, allow_infinity=False))
+# Stored amounts have at most 18 digits; beyond the context's 28 the exact path itself rounds.
+AMOUNTS = st.decimals(
+    min_value=-(10**15), max_value=10**15, allow_nan=False, allow_infinity=False
+).filter(lambda value: len(value.as_tuple().digits) <= 28)
+
+
+@given(AMOUNTS)
 def test_decimal_text_takes_the_short_way_to_the_same_text(value: Decimal) -> None:
     assert decimal_text(value) == _exact_text(value)
 
