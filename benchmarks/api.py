@@ -162,6 +162,17 @@ def first_item_id() -> int:
     return int(out.strip().splitlines()[0])
 
 
+def order_body(item_id: int) -> str:
+    """The JSON of the order every create request posts."""
+    return json.dumps(
+        {
+            "order_type": "order",
+            "attributes": {"delivery_type": "pickup"},
+            "lines": [{"item_id": item_id, "quantity": "1"}],
+        }
+    )
+
+
 def lua_script(kind: str, token: str, max_order: int, item_id: int) -> str:
     auth = f'wrk.headers["Authorization"] = "Bearer {token}"\n'
     if kind == "get":
@@ -171,13 +182,7 @@ def lua_script(kind: str, token: str, max_order: int, item_id: int) -> str:
         )
     if kind == "list":
         return auth + "wrk.path = '/api/v1/orders?limit=50'\n"
-    body = json.dumps(
-        {
-            "order_type": "order",
-            "attributes": {"delivery_type": "pickup"},
-            "lines": [{"item_id": item_id, "quantity": "1"}],
-        }
-    )
+    body = order_body(item_id)
     return auth + (
         "wrk.method = 'POST'\nwrk.headers['Content-Type'] = 'application/json'\n"
         f"wrk.body = '{body}'\n"
@@ -244,18 +249,13 @@ def run_ab(kind: str, port: int, token: str, item_id: int, duration: int) -> tup
         "-H",
         f"Authorization: Bearer {token}",
     ]
-    body = Path(tempfile.mkdtemp()) / "order.json"
-    if kind == "create":
-        order = {
-            "order_type": "order",
-            "attributes": {"delivery_type": "pickup"},
-            "lines": [{"item_id": item_id, "quantity": "1"}],
-        }
-        body.write_text(json.dumps(order))
-        args += ["-p", str(body), "-T", "application/json"]
-    url = f"http://127.0.0.1:{port}{path}"
-    out = subprocess.run([*args, url], capture_output=True, text=True).stdout
-    shutil.rmtree(body.parent)
+    with tempfile.TemporaryDirectory() as work:
+        if kind == "create":
+            body = Path(work) / "order.json"
+            body.write_text(order_body(item_id))
+            args += ["-p", str(body), "-T", "application/json"]
+        url = f"http://127.0.0.1:{port}{path}"
+        out = subprocess.run([*args, url], capture_output=True, text=True).stdout
     found = dict(re.findall(r"^\s+(\d+)%\s+(\d+)", out, re.MULTILINE))
     return float(found.get("50", "nan")), float(found.get("99", "nan"))
 
