@@ -6,14 +6,22 @@ from decimal import Decimal
 from typing import Any, cast
 
 import pytest
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import String, Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from orderdesk.audit import service as audit
 from orderdesk.audit.models import AuditEntry
 from orderdesk.catalog.models import Item
 from orderdesk.container import Container
-from orderdesk.db.query import PreparedWrite, _combined, bound, fetch_all, fetch_one, write_all
+from orderdesk.db.query import (
+    PreparedWrite,
+    _combined,
+    _sourced_sql,
+    bound,
+    fetch_all,
+    fetch_one,
+    write_all,
+)
 from orderdesk.realtime.models import OutboxEvent
 from tests.factories import make_item, make_item_type
 
@@ -217,6 +225,123 @@ def test_combined_statements_renumber_placeholders_and_refuse_literals() -> None
         "WITH w0 AS (INSERT INTO a (x, y) VALUES ($1, $2)) UPDATE b SET z = $3 WHERE id = $4"
     )
     assert _combined(["INSERT INTO a (x) VALUES ('$1')", "DELETE FROM b WHERE id = $1"]) is None
+
+
+# A source for `write_all(source=…)`: an upsert that returns text built from the row it wrote.
+_SOURCE = PreparedWrite(
+    insert(cast(Table, Item.__table__))
+    .values(name=bindparam("b_name"))
+    .returning((bindparam("b_head", type_=String) + Item.__table__.c.sku).label("label")),
+    ("item_type_id", "sku", "price"),
+)
+
+
+async def _write_with_source(
+    container: Container, statements: list[str] | None = None
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    type_id = (await make_item_type(container))["id"]
+    mark = "~MARK-0f3a9c"
+    async with container.write_sessions() as session:
+        driver = None
+        if statements is not None:
+            conn = await session.connection()
+            driver = (await conn.get_raw_connection()).driver_connection
+            driver.add_query_logger(lambda record: statements.append(record.query))
+        item = await _item_row(session, type_id)
+        taken = await write_all(
+            session,
+            [
+                _RENAME.write(item_id=item, name=f"Ромашка {mark}", price=Decimal("3")),
+                _EVENTS.write(
+                    **{**_event("s-1"), "payload": {"nested": [f"№ {mark}!", 7], "plain": "x"}}
+                ),
+                audit.entry(action="test.sourced", actor=None, after={"label": mark}),
+            ],
+            source=_SOURCE.write(
+                item_type_id=type_id, sku="SRC-1", price=Decimal("1"), b_name="s", b_head="Л-"
+            ),
+            marks={mark: "label"},
+        )
+        await session.commit()
+    async with container.read_sessions() as session:
+        stored = {
+            "name": (await fetch_one(session, select(Item.name).where(Item.id == item)) or {})[
+                "name"
+            ],
+            "payload": (
+                await fetch_one(
+                    session, select(OutboxEvent.payload).where(OutboxEvent.event_id == "s-1")
+                )
+                or {}
+            )["payload"],
+            "after": (
+                await fetch_one(
+                    session,
+                    select(AuditEntry.after).where(AuditEntry.action == "test.sourced"),
+                )
+                or {}
+            )["after"],
+        }
+    return taken, stored
+
+
+async def _item_row(session: Any, type_id: int) -> int:
+    row = await _SOURCE.one(
+        session, item_type_id=type_id, sku="SRC-0", price=Decimal("1"), b_name="r", b_head=""
+    )
+    assert row is not None
+    found = await fetch_one(session, select(Item.id).where(Item.sku == "SRC-0"))
+    assert found is not None
+    return int(found["id"])
+
+
+async def test_writes_after_a_source_get_its_value_in_place_of_their_marks(
+    container: Container,
+) -> None:
+    taken, stored = await _write_with_source(container)
+
+    assert taken == {"label": "Л-SRC-1"}
+    assert stored == {
+        "name": "Ромашка Л-SRC-1",
+        "payload": {"nested": ["№ Л-SRC-1!", 7], "plain": "x"},
+        "after": {"label": "Л-SRC-1"},
+    }
+
+
+async def test_a_source_and_its_writes_are_one_statement_on_postgresql(
+    container: Container,
+) -> None:
+    if container.engine.dialect.name != "postgresql":
+        pytest.skip("one statement is PostgreSQL's data-modifying CTEs; SQLite runs them in turn")
+    statements: list[str] = []
+
+    taken, _ = await _write_with_source(container, statements)
+
+    assert taken == {"label": "Л-SRC-1"}
+    sourced = [sql for sql in statements if "SRC" in sql or "replace(" in sql]
+    assert len(sourced) == 1
+    assert sourced[0].startswith("WITH s AS (INSERT INTO items")
+    assert sourced[0].count("replace(") == 3
+
+
+def test_a_sourced_statement_replaces_only_the_arguments_that_hold_a_mark() -> None:
+    sql = _sourced_sql(
+        "INSERT INTO c (v) VALUES ($1) RETURNING v AS label",
+        [
+            "UPDATE a SET x = $1::VARCHAR, y = $2::JSONB WHERE id = $3",
+            "INSERT INTO b (z) VALUES ($1)",
+        ],
+        [[("~m",), ("~m",), ()], [()]],
+        {"~m": "label"},
+    )
+
+    mark = "replace($2::TEXT, $6::TEXT, (SELECT label FROM s))"
+    assert sql == (
+        "WITH s AS (INSERT INTO c (v) VALUES ($1) RETURNING v AS label), "
+        f"w0 AS (UPDATE a SET x = {mark}::VARCHAR, "
+        "y = replace($3::TEXT, $6::TEXT, (SELECT label FROM s))::JSONB WHERE id = $4), "
+        "w1 AS (INSERT INTO b (z) VALUES ($5)) SELECT * FROM s"
+    )
 
 
 async def test_the_bound_connection_is_looked_up_again_in_each_new_transaction(

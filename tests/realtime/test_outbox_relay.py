@@ -18,6 +18,7 @@ from orderdesk.realtime.bus import EventBus, RedisEventBus
 from orderdesk.realtime.events import Event
 from orderdesk.realtime.models import OutboxEvent
 from orderdesk.realtime.outbox import record_event
+from orderdesk.realtime.repository import pending
 from tests.conftest import TEST_CHANNEL
 from tests.factories import SYSTEM, free_line, make_order, make_order_type
 from tests.realtime.helpers import Recorder, published, relay_for
@@ -190,3 +191,46 @@ async def test_the_redis_bus_carries_a_batch_to_every_listening_process() -> Non
         await sender.close()
         await listener.close()
     assert [e.id for e in recorder.events] == list(range(1, 251))
+
+
+async def test_the_relay_poll_reads_only_pending_events_whatever_the_statistics_say(
+    container: Container,
+) -> None:
+    if container.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite reads its table in id (rowid) order for this poll; see the next test")
+    async with container.write_sessions() as session:
+        for n in range(2000):
+            record_event(
+                session, type="test.churn", aggregate_type="test", aggregate_id=str(n), payload={}
+            )
+        await session.commit()
+    async with container.engine.begin() as conn:
+        # statistics taken while every event waited; then the relay published them all
+        await conn.exec_driver_sql("ANALYZE outbox_events")
+        await conn.execute(update(OutboxEvent).values(published_at=utcnow()))
+        sql = str(
+            pending(OutboxEvent.id, OutboxEvent.payload)
+            .limit(100)
+            .compile(conn.sync_engine, compile_kwargs={"literal_binds": True})
+        )
+        plan = "\n".join(row[0] for row in await conn.exec_driver_sql(f"EXPLAIN {sql}"))
+        await conn.rollback()
+
+    assert "ix_outbox_events_pending" in plan, plan
+
+
+async def test_the_pending_events_index_holds_only_unpublished_events(
+    container: Container,
+) -> None:
+    async with container.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            found = await conn.exec_driver_sql(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_outbox_events_pending'"
+            )
+        else:
+            found = await conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name = 'ix_outbox_events_pending'"
+            )
+        definition = str(found.scalar_one())
+
+    assert "published_at IS NULL" in definition, definition

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from orderdesk.settings import Settings
 
@@ -119,3 +119,19 @@ def _run_on_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _drop_on_commit(session: Session) -> None:
     session.info.pop(ON_COMMIT, None)
+
+
+ON_END = "orderdesk.on_end"
+
+
+def on_end(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run `callback` once the session's current transaction ends: committed, rolled back or
+    closed."""
+    session.info.setdefault(ON_END, []).append(callback)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _run_on_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        for callback in session.info.pop(ON_END, ()):
+            callback()

@@ -283,46 +283,137 @@ class Write:
 
 
 # Combined statements by the sequence of their parts; None: these parts cannot be combined.
-_COMBINED: dict[tuple[int, ...], str | None] = {}
+_COMBINED: dict[tuple[Any, ...], str | None] = {}
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
 
-async def write_all(session: AsyncSession, writes: Sequence[Write]) -> None:
+async def write_all(
+    session: AsyncSession,
+    writes: Sequence[Write],
+    *,
+    source: Write | None = None,
+    marks: Mapping[str, str] | None = None,
+) -> dict[str, Any] | None:
     """Run independent writes (no RETURNING used, none reads another's rows) in order.
 
     On PostgreSQL they go in one round trip, as data-modifying CTEs of one statement
     (`WITH w0 AS (UPDATE …), w1 AS (INSERT …) INSERT …`): all of them see the snapshot taken
     before the statement, and constraints are checked at its end. Each round trip spent while
     a use case holds a row lock (an order number's counter) makes every other writer wait.
+
+    With a `source` (a write RETURNING one row) that write runs first, and in every text value
+    of the other writes each mark (a key of `marks`, text that occurs nowhere by chance) is
+    replaced by the source row's column `marks[mark]`; the source row comes back. On
+    PostgreSQL that is still one statement: the source is its first CTE and the replacements
+    `replace()` calls on it, so a lock the source takes is held from that statement to the
+    commit, with no round trip between.
     """
     conn, adapter = await bound(session)
-    if conn.dialect.name != "postgresql" or len(writes) == 1:
-        for write in writes:
-            await write.statement.rows(session, [write.row])
-        return
-    plans = [await w.statement._plan(conn.dialect, adapter.driver_connection) for w in writes]
-    key = tuple(id(w.statement) for w in writes)
-    if key not in _COMBINED:
-        _COMBINED[key] = _combined([plan.sql for plan in plans])
-    sql = _COMBINED[key]
-    if sql is None:
-        for write in writes:
-            await write.statement.rows(session, [write.row])
-        return
-    args = [
-        arg
-        for write, plan in zip(writes, plans, strict=True)
-        for arg in _args(plan, write.statement._row(write.row))
-    ]
+    marks = marks or {}
+    if conn.dialect.name == "postgresql" and (len(writes) > 1 or source is not None):
+        plans = [await w.statement._plan(conn.dialect, adapter.driver_connection) for w in writes]
+        args = [_args(plan, w.statement._row(w.row)) for w, plan in zip(writes, plans, strict=True)]
+        if source is None:
+            key = tuple(id(w.statement) for w in writes)
+            if key not in _COMBINED:
+                _COMBINED[key] = _combined([plan.sql for plan in plans])
+            if (sql := _COMBINED[key]) is not None:
+                await _execute(conn.dialect, adapter, sql, [a for part in args for a in part])
+                return None
+        else:
+            found = await _sourced(conn.dialect, adapter, source, writes, plans, args, marks)
+            if found is not None:
+                return found[0]
+    found_row = None
+    if source is not None:
+        found_row = (await source.statement.rows(session, [source.row]))[0]
+        replacements = {mark: str(found_row[column]) for mark, column in marks.items()}
+        writes = [Write(w.statement, _replaced(w.row, replacements)) for w in writes]
+    for write in writes:
+        await write.statement.rows(session, [write.row])
+    return found_row
+
+
+async def _execute(dialect: Dialect, adapter: Any, sql: str, args: Sequence[Any]) -> list[Any]:
     try:
         await _begun(adapter)
-        await adapter.driver_connection.execute(sql, *args)
+        return list(await adapter.driver_connection.fetch(sql, *args))
     except Exception as error:
-        raise _translated(conn.dialect, adapter, sql, error) from error
+        raise _translated(dialect, adapter, sql, error) from error
 
 
-def _combined(statements: Sequence[str]) -> str | None:
-    """One statement of several, their `$n` placeholders renumbered; None if unsafe to do."""
+async def _sourced(
+    dialect: Dialect,
+    adapter: Any,
+    source: Write,
+    writes: Sequence[Write],
+    plans: Sequence[_Plan],
+    args: Sequence[list[Any]],
+    marks: Mapping[str, str],
+) -> list[dict[str, Any]] | None:
+    """`write_all` with a source as one statement; None if these parts cannot be combined."""
+    source_plan = await source.statement._plan(dialect, adapter.driver_connection)
+    # which arguments hold which marks: part of the statement's text, so of its cache key
+    held = tuple(
+        tuple(tuple(mark for mark in marks if isinstance(a, str) and mark in a) for a in part)
+        for part in args
+    )
+    key = (id(source.statement), *(id(w.statement) for w in writes), tuple(marks.values()), held)
+    if key not in _COMBINED:
+        _COMBINED[key] = _sourced_sql(source_plan.sql, [p.sql for p in plans], held, marks)
+    sql = _COMBINED[key]
+    if sql is None:
+        return None
+    source_args = _args(source_plan, source.statement._row(source.row))
+    flat = [*source_args, *(a for part in args for a in part), *marks]
+    return _rows(source_plan, await _execute(dialect, adapter, sql, flat))
+
+
+def _sourced_sql(
+    source: str,
+    statements: Sequence[str],
+    held: Sequence[Sequence[Sequence[str]]],
+    marks: Mapping[str, str],
+) -> str | None:
+    parts = _renumbered([source, *statements])
+    if parts is None:
+        return None
+    first_mark = sum(_count(sql) for sql in [source, *statements]) + 1
+    mark_param = {mark: f"${first_mark + i}::TEXT" for i, mark in enumerate(marks)}
+    offset = _count(source)
+    for i, (sql, part) in enumerate(zip(statements, held, strict=True)):
+        text = parts[i + 1]
+        for j, present in enumerate(part):
+            if present:
+                expr = f"${offset + j + 1}::TEXT"
+                for mark in present:
+                    expr = f"replace({expr}, {mark_param[mark]}, (SELECT {marks[mark]} FROM s))"
+                text = re.sub(rf"\${offset + j + 1}(?!\d)", expr.replace("\\", "\\\\"), text)
+        parts[i + 1] = text
+        offset += _count(sql)
+    ctes = "".join(f", w{i} AS ({sql})" for i, sql in enumerate(parts[1:]))
+    return f"WITH s AS ({parts[0]}){ctes} SELECT * FROM s"
+
+
+def _replaced(value: Any, replacements: Mapping[str, str]) -> Any:
+    """`value` with every mark in its text (in dicts and lists too) replaced."""
+    if isinstance(value, str):
+        for mark, text in replacements.items():
+            value = value.replace(mark, text)
+        return value
+    if isinstance(value, Mapping):
+        return {key: _replaced(item, replacements) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_replaced(item, replacements) for item in value)
+    return value
+
+
+def _count(sql: str) -> int:
+    return max((int(n) for n in _PLACEHOLDER.findall(sql)), default=0)
+
+
+def _renumbered(statements: Sequence[str]) -> list[str] | None:
+    """The statements with their `$n` placeholders numbered on; None if unsafe to do."""
     if any("'" in sql or "$$" in sql for sql in statements):
         return None  # a literal could hold a `$n` that is not a placeholder
     parts, offset = [], 0
@@ -332,7 +423,15 @@ def _combined(statements: Sequence[str]) -> str | None:
             return f"${int(match.group(1)) + by}"
 
         parts.append(_PLACEHOLDER.sub(shifted, sql))
-        offset += max((int(n) for n in _PLACEHOLDER.findall(sql)), default=0)
+        offset += _count(sql)
+    return parts
+
+
+def _combined(statements: Sequence[str]) -> str | None:
+    """One statement of several, their `$n` placeholders renumbered; None if unsafe to do."""
+    parts = _renumbered(statements)
+    if parts is None:
+        return None
     *ctes, last = parts
     return "WITH " + ", ".join(f"w{i} AS ({sql})" for i, sql in enumerate(ctes)) + " " + last
 

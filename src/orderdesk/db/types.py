@@ -6,8 +6,20 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer, Numeric, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Dialect,
+    Integer,
+    Numeric,
+    String,
+    TypeDecorator,
+)
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 # SQLite only autoincrements an INTEGER PRIMARY KEY; PostgreSQL gets a bigint identity.
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
@@ -71,3 +83,26 @@ class Money(TypeDecorator[Decimal]):
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+class padded(FunctionElement[str]):
+    """`padded(number, width, fill)`: the integer as text, left-padded with `fill` ("0" or " ")
+    to `width` characters and never cut, as Python's `str(n).rjust(width, fill)`."""
+
+    type = String()
+    inherit_cache = True
+    name = "padded"
+
+
+@compiles(padded, "postgresql")
+def _padded_postgresql(element: padded, compiler: SQLCompiler, **kw: Any) -> str:
+    number, width, fill = (compiler.process(arg, **kw) for arg in element.clauses)
+    text = f"CAST({number} AS TEXT)"
+    return f"lpad({text}, greatest({width}, length({text})), {fill})"
+
+
+@compiles(padded, "sqlite")
+def _padded_sqlite(element: padded, compiler: SQLCompiler, **kw: Any) -> str:
+    number, width, fill = (compiler.process(arg, **kw) for arg in element.clauses)
+    zero, space = f"printf('%0*d', {width}, {number})", f"printf('%*d', {width}, {number})"
+    return f"CASE {fill} WHEN '0' THEN {zero} ELSE {space} END"

@@ -10,6 +10,8 @@ from typing import Any, cast
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Integer,
+    String,
     Table,
     and_,
     any_,
@@ -38,8 +40,9 @@ from orderdesk.core.pagination import (
 )
 from orderdesk.core.permissions import Principal, Role
 from orderdesk.db.query import Prepared, PreparedWrite, Write, bound, fetch_all, fetch_one
-from orderdesk.db.types import utcnow
+from orderdesk.db.types import padded, utcnow
 from orderdesk.orders.models import Order, OrderCounter, OrderEvent, OrderLine, OrderType
+from orderdesk.orders.numbering import NumberPattern
 
 ORDER_COLUMNS = (
     Order.id,
@@ -234,8 +237,25 @@ def _next_number_statement(make_insert: Any) -> Any:
     )
 
 
+def _number_statement(make_insert: Any) -> Any:
+    counter = OrderCounter.__table__.c
+    digits = padded(counter.value, bindparam("b_width", type_=Integer), bindparam("b_fill"))
+    text = {name: bindparam(name, type_=String) for name in _NUMBER_TEXT}
+    return _next_number_statement(make_insert).returning(
+        (text["b_prefix"] + digits + text["b_suffix"]).label("number"),
+        (text["b_folded_prefix"] + digits + text["b_folded_suffix"]).label("folded"),
+    )
+
+
+_NUMBER_TEXT = ("b_prefix", "b_suffix", "b_folded_prefix", "b_folded_suffix")
+
+
 # Statements of the order-creation path, built once (they run on every POST /orders) and run
 # as PreparedWrite: no ORM flush, no Core execution overhead, no second read of the order.
+_NUMBER = {
+    "postgresql": PreparedWrite(_number_statement(pg_insert), ()),
+    "sqlite": PreparedWrite(_number_statement(sqlite_insert), ()),
+}
 _ORDERS = cast(Table, Order.__table__)
 _ORDER_LINES = cast(Table, OrderLine.__table__)
 _NEXT_NUMBER = {
@@ -316,6 +336,22 @@ async def next_number(session: AsyncSession, order_type_id: int, period: str) ->
     row = await _NEXT_NUMBER[conn.dialect.name].one(session, b_type=order_type_id, b_period=period)
     assert row is not None
     return int(row["value"])
+
+
+def number_write(dialect: str, order_type_id: int, period: str, pattern: NumberPattern) -> Write:
+    """Take the next sequence value and return it rendered: `number` by `pattern` and `folded`
+    (its casefolded form, as search text holds it). For `write_all(source=…)`."""
+    folded = pattern.casefold()
+    return _NUMBER[dialect].write(
+        b_type=order_type_id,
+        b_period=period,
+        b_prefix=pattern.prefix,
+        b_suffix=pattern.suffix,
+        b_folded_prefix=folded.prefix,
+        b_folded_suffix=folded.suffix,
+        b_width=pattern.width,
+        b_fill=pattern.fill,
+    )
 
 
 async def insert_lines(session: AsyncSession, order_id: int, lines: list[dict[str, Any]]) -> None:

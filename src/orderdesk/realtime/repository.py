@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import Select, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orderdesk.realtime.models import OutboxEvent
@@ -14,10 +15,14 @@ from orderdesk.realtime.models import OutboxEvent
 RELAY_LOCK_KEY = 0x6F72646572_0001
 
 
+def pending(*columns: Any) -> Select[Any]:
+    """The relay's poll: unpublished events in id order (index `ix_outbox_events_pending`)."""
+    return select(*columns).where(OutboxEvent.published_at.is_(None)).order_by(OutboxEvent.id)
+
+
 async def has_unpublished(session: AsyncSession) -> bool:
     """Whether any event waits for the relay (a cheap indexed probe)."""
-    stmt = select(OutboxEvent.id).where(OutboxEvent.published_at.is_(None)).limit(1)
-    return (await session.execute(stmt)).first() is not None
+    return (await session.execute(pending(OutboxEvent.id).limit(1))).first() is not None
 
 
 async def take_relay_lock(session: AsyncSession) -> bool:
@@ -36,13 +41,7 @@ async def take_relay_lock(session: AsyncSession) -> bool:
 
 async def unpublished(session: AsyncSession, limit: int) -> Sequence[OutboxEvent]:
     """The oldest unpublished events, in id order."""
-    stmt = (
-        select(OutboxEvent)
-        .where(OutboxEvent.published_at.is_(None))
-        .order_by(OutboxEvent.id)
-        .limit(limit)
-    )
-    return (await session.scalars(stmt)).all()
+    return (await session.scalars(pending(OutboxEvent).limit(limit))).all()
 
 
 async def mark_published(session: AsyncSession, ids: list[int], at: datetime) -> None:
