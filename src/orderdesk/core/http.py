@@ -6,11 +6,11 @@ import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from fastapi import Request
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
@@ -19,6 +19,7 @@ from orderdesk.core.errors import Conflict, FieldError, PreconditionFailed, Vali
 from orderdesk.core.models import IdempotencyRecord
 from orderdesk.core.permissions import Principal
 from orderdesk.core.transaction import after_transaction
+from orderdesk.db.query import PreparedWrite
 from orderdesk.db.types import utcnow
 
 MAX_IDEMPOTENCY_KEY = 200
@@ -148,22 +149,32 @@ async def idempotent(
         )
     status, body, version = await create()
     payload = dumps(body)
+    # No savepoint: a duplicate key fails the whole request (409) and rolls it all back, and a
+    # creation may hold a row lock (an order number's counter) until the commit.
     try:
-        async with session.begin_nested():
-            await session.execute(
-                insert(IdempotencyRecord).values(
-                    principal_key=owner,
-                    key=key,
-                    method=request.method,
-                    path=request.url.path,
-                    request_hash=digest,
-                    status_code=status,
-                    response_body=payload.decode(),
-                )
-            )
+        await _RECORD.rows(
+            session,
+            [
+                {
+                    "principal_key": owner,
+                    "key": key,
+                    "method": request.method,
+                    "path": request.url.path,
+                    "request_hash": digest,
+                    "status_code": status,
+                    "response_body": payload.decode(),
+                }
+            ],
+        )
     except IntegrityError as exc:
         raise Conflict("http.idempotency_in_progress") from exc
     return json_response(body, status, version=version)
+
+
+_RECORD = PreparedWrite(
+    insert(cast(Table, IdempotencyRecord.__table__)),
+    ("principal_key", "key", "method", "path", "request_hash", "status_code", "response_body"),
+)
 
 
 async def _mark_in_flight(request: Request, session: AsyncSession, owner: str, key: str) -> None:
