@@ -130,6 +130,9 @@ async def _presses(
     gone = updates.callback(anna, "l:a:0:0", message_id=3)
     gone["callback_query"]["message"] = {"message_id": 3, "date": 0, "chat": private}
     first = updates.callback(anna, "l:a:0:0", message_id=3)  # first contact: a new customer
+    inline = updates.callback(john, "l:a:0:0", message_id=4)  # on a message sent inline
+    del inline["callback_query"]["message"]
+    inline["callback_query"]["inline_message_id"] = "inline-1"
     sequence = [
         first,
         updates.callback(anna, "l:a:0:1", message_id=3),
@@ -140,6 +143,7 @@ async def _presses(
         updates.callback(john, "l:t:розы:1", message_id=4),
         updates.callback(john, "l:c:x:0", message_id=4),  # malformed: the spinner stops
         updates.callback(john, "l:a:0:50", message_id=4),  # past the end
+        inline,
         updates.callback(blocked, "l:a:0:0", message_id=5),
         updates.callback(pending, "l:a:0:0", message_id=6),
         updates.callback(stranger, "l:a:0:0", message_id=7, chat=GROUP),  # nobody to act as
