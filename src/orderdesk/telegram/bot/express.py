@@ -11,8 +11,8 @@ pages (their text is kept in the FSM) and every other update go through the disp
 The lane is exact only while the dispatcher would add nothing to a press but the context it
 resolves: aiogram's outer middlewares are the three it registers itself (errors — with no error
 handler registered, user context, FSM — without event isolation, and the page handler reads no
-state) and no router has middlewares for callback queries. `ExpressLane.of` checks this and
-gives None (no lane) otherwise.
+state) and no router has middlewares for callback queries. `ExpressLane.of` checks this when
+the runtime is built and gives None (no lane) otherwise. Polling keeps aiogram's dispatch.
 """
 
 from __future__ import annotations
