@@ -19,7 +19,7 @@ from orderdesk.files.upload import UploadPolicy
 from orderdesk.ops.docs import install_docs
 from orderdesk.ops.logging import configure_logging
 from orderdesk.ops.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from orderdesk.ops.runtime import freeze_startup_objects
+from orderdesk.ops.runtime import freeze_startup_objects, young_threshold
 from orderdesk.realtime.hub import Hub
 from orderdesk.settings import Settings
 from orderdesk.telegram.miniapp.routes import install_miniapp
@@ -48,7 +48,8 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         async with _in_process_scheduler(container):
             if settings.gc_freeze_on_startup:
                 freeze_startup_objects()
-            yield
+            with young_threshold(settings.gc_young_threshold):
+                yield
         stop.set()
         if worker is not None:
             await worker

@@ -175,6 +175,9 @@ class Settings(BaseSettings):
     # Move the objects built at startup out of the garbage collector's reach (ops/runtime.py):
     # full collections then scan only what requests create, not the whole framework heap.
     gc_freeze_on_startup: bool = True
+    # Young-generation threshold of the cyclic collector while the server runs (ops/runtime.py;
+    # 0 keeps Python's 700): rarer young collections cost less in all.
+    gc_young_threshold: int = Field(default=10_000, ge=0)
 
     log_level: str = "INFO"
     log_format: str = ""  # "json" or "console"; empty: json in production, console otherwise

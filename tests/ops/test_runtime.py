@@ -35,3 +35,15 @@ async def test_the_app_freezes_at_startup_only_when_configured(database_url: str
         app = create_app(container=container)
         async with app.router.lifespan_context(app):
             assert (gc.get_freeze_count() > 0) is wanted
+
+
+async def test_the_running_app_collects_young_objects_at_the_configured_threshold(
+    database_url: str,
+) -> None:
+    before = gc.get_threshold()
+    for young, expected in ((0, before), (12_345, (12_345, *before[1:]))):
+        container = Container.build(make_settings(database_url, gc_young_threshold=young))
+        app = create_app(container=container)
+        async with app.router.lifespan_context(app):
+            assert gc.get_threshold() == expected
+        assert gc.get_threshold() == before  # restored at shutdown

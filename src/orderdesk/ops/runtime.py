@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 def freeze_startup_objects() -> int:
@@ -17,3 +19,22 @@ def freeze_startup_objects() -> int:
     gc.collect()
     gc.freeze()
     return gc.get_freeze_count()
+
+
+@contextmanager
+def young_threshold(objects: int) -> Iterator[None]:
+    """Collect the young generation after `objects` new container objects (0: Python's 700).
+
+    With the startup objects frozen, a young collection walks what in-flight requests hold:
+    the same few thousand objects whether it runs every 700 allocations or every 10,000, so
+    rarer collections do less work in all (about 8 % of a webhook update's CPU measured,
+    ADR 0020). Garbage in reference cycles lives a little longer. The older generations keep
+    their thresholds; the previous ones are restored on exit.
+    """
+    previous = gc.get_threshold()
+    if objects:
+        gc.set_threshold(objects, *previous[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aiogram import F, Router
@@ -157,7 +158,11 @@ async def show_units(query: CallbackQuery, session: AsyncSession, locale: str) -
     return await _edit(query, t("bot.catalog.units", locale), keyboard)
 
 
-@router.callback_query(F.data.regexp(r"^l:[acutq]:[^:]{0,40}:\d{1,4}$"))
+# A catalog page press: l:<kind>:<value>:<page>, kind a(ll), c(ategory), u(nit), t(ag), q (search).
+PAGE_PRESS = re.compile(r"^l:[acutq]:[^:]{0,40}:\d{1,4}$")
+
+
+@router.callback_query(F.data.regexp(PAGE_PRESS))
 async def show_page(
     query: CallbackQuery,
     session: AsyncSession,
@@ -165,10 +170,22 @@ async def show_page(
     locale: str,
     state: FSMContext,
 ) -> Answer:
+    q = str((await state.get_data()).get("q", "")) if is_search_page(str(query.data)) else ""
+    return await turn_page(query, session, principal, locale, q)
+
+
+def is_search_page(data: str) -> bool:
+    """A page of a free-text search: its text is kept in the FSM, not in the button."""
+    return data.startswith("l:q:")
+
+
+async def turn_page(
+    query: CallbackQuery, session: AsyncSession, principal: Principal, locale: str, q: str = ""
+) -> Answer:
+    """The page a press asks for; `q` is the search text of a search page."""
     _, kind, value, page = str(query.data).split(":")
     if kind in "cu" and not value.isdigit():
         return query.answer()
-    q = str((await state.get_data()).get("q", "")) if kind == "q" else ""
     text, keyboard = await item_list(session, principal, locale, kind, value, int(page), q)
     return await _edit(query, text, keyboard)
 

@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from orderdesk.container import Container
 from orderdesk.telegram.bot import build_dispatcher
+from orderdesk.telegram.bot.express import ExpressLane
 from orderdesk.telegram.client import create_bot
 
 log = logging.getLogger("orderdesk.telegram.bot")
@@ -35,15 +36,21 @@ class BotRuntime:
     container: Container
     bot: Bot = field(init=False)
     dispatcher: Dispatcher = field(init=False)
+    express: ExpressLane | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.bot = create_bot(self.container.settings)
         self.dispatcher = build_dispatcher(self.container)
+        self.express = ExpressLane.of(self.dispatcher, self.bot)
 
     async def feed(self, data: dict[str, Any]) -> Any:
         """Handle one update as Telegram sent it (pydantic's ValidationError if malformed);
-        the handler's answer, a Bot API method to call once the update is committed, if any."""
+        the handler's answer, a Bot API method to call once the update is committed, if any.
+
+        Catalog page presses take the express lane, everything else the dispatcher."""
         update = Update.model_validate(data, context={"bot": self.bot})
+        if self.express is not None and self.express.takes(update):
+            return await self.express.feed(update)
         return await self.dispatcher.feed_update(self.bot, update)
 
     async def close(self) -> None:
