@@ -13,6 +13,7 @@ from orderdesk.telegram.models import TelegramChat
 from tests.factories import make_category, make_item, make_item_type, make_order_type, make_unit
 from tests.telegram import botkit, updates
 from tests.telegram.botkit import Conversation
+from tests.telegram.standin import Failure
 
 SHOP_WORKFLOW = {
     "statuses": [
@@ -260,3 +261,23 @@ async def test_my_orders_lists_statuses_and_the_customer_cancels_where_allowed(
     async with container.read_sessions() as session:
         order = (await session.execute(select(Order))).scalar_one()
     assert order.status == "cancelled"
+
+
+async def test_the_confirm_press_is_answered_after_the_order_is_committed(
+    talk: Conversation, container: Container
+) -> None:
+    (rose, *_) = await _shop(container, 1)
+    anna = updates.user(510)
+    await talk.send(updates.callback(anna, f"b:{rose['id']}", message_id=1))
+    await talk.send(updates.message(anna, "2"))
+    # Telegram fails the spinner's answer: the order, committed before it, stays placed
+    talk.api.fail("answerCallbackQuery", *[Failure.bad_gateway()] * 10)
+    await talk.send(updates.callback(anna, "bc", message_id=talk.sent_message_id(510)))
+
+    done = talk.last(510)
+    assert done.via_webhook
+    assert done.params["text"].startswith("✅ Заказ №")
+    async with container.read_sessions() as session:
+        placed = (await session.execute(select(Order.number))).scalars().all()
+    assert len(placed) == 1
+    assert placed[0] in done.params["text"]

@@ -23,6 +23,7 @@ from orderdesk.orders.schemas import LineIn, OrderCreate
 from orderdesk.orders.workflow import status_label
 from orderdesk.telegram.bot import queries
 from orderdesk.telegram.bot.keyboards import phone_keyboard
+from orderdesk.telegram.bot.middlewares import AfterCommit
 from orderdesk.telegram.bot.render import Answer, button, esc, money
 
 router = Router(name="checkout")
@@ -219,6 +220,7 @@ async def confirm(
     locale: str,
     state: FSMContext,
     container: Container,
+    after_commit: list[AfterCommit],
 ) -> Answer:
     data = await state.get_data()
     order_type = await _order_type(session, container)
@@ -239,7 +241,8 @@ async def confirm(
         cache=container.cache,
         cache_ttl=container.settings.cache_ttl_seconds,
     )
-    await query.answer()
+    # answered after the commit: the type's counter row stays locked until then
+    after_commit.append(query.answer)
     text = t(
         "bot.order.created",
         locale,

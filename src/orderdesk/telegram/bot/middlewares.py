@@ -98,6 +98,8 @@ class TransactionMiddleware(BaseMiddleware):
             data[SENDER] = sender
             data["session"] = session
             data["container"] = self.container
+            calls: list[AfterCommit] = []
+            data[AFTER_COMMIT] = calls
             try:
                 result = await handler(event, data)
             except AppError as exc:
@@ -112,7 +114,17 @@ class TransactionMiddleware(BaseMiddleware):
                 await self._remember_failed(event.update_id)
                 raise
             await session.commit()
-            return result
+        for call in calls:  # the update is committed: a failed call changes nothing of it
+            try:
+                await call()
+            except Exception:
+                log.warning(
+                    "telegram update %s: a call after its commit failed",
+                    event.update_id,
+                    exc_info=True,
+                    extra={"update_id": event.update_id},
+                )
+        return result
 
     async def _remember_failed(self, update_id: int) -> None:
         try:
@@ -140,6 +152,11 @@ CLAIM_AND_SENDER = Prepared(
     )
 )
 _NEW_USER = User.__mapper__.class_manager.new_instance
+# Data key: Bot API calls a handler wants made once its update is committed, not while the
+# transaction holds row locks (e.g. an order number's counter) — `await query.answer()` there
+# holds them for a round trip to Telegram.
+AFTER_COMMIT = "after_commit"
+AfterCommit = Callable[[], Awaitable[object]]
 SENDER = "orderdesk_sender"  # data key: the sender's User found with the claim (or None)
 
 
