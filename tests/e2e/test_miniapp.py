@@ -28,6 +28,7 @@ from sqlalchemy import select
 from orderdesk.blueprints import load_demo
 from orderdesk.catalog.models import ItemType
 from orderdesk.container import Container
+from orderdesk.core.models import IdempotencyRecord
 from orderdesk.orders.models import Order
 from tests.conftest import PASSWORD, REDIS_NAMESPACE, REDIS_URL, TEST_CHANNEL, UserFactory
 from tests.e2e.initdata import BOT_TOKEN, sign_init_data, tamper
@@ -350,6 +351,22 @@ async def test_russian_customer_browses_searches_orders_with_main_button_and_see
     assert order is not None
     assert (order.channel, order.status, order.note) == ("mini_app", "pending", "Позвоните за час")
     assert order.attributes == {"delivery_type": "pickup"}
+    # The checkout sent an Idempotency-Key: a retry of that request replays this order. The
+    # refused first attempt is not remembered (a failed create never is).
+    async with container.read_sessions() as session:
+        keys = (
+            (
+                await session.execute(
+                    select(IdempotencyRecord).where(
+                        IdempotencyRecord.principal_key == f"u:{order.customer_id}"
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert [(k.path, k.status_code) for k in keys] == [("/api/v1/orders", 201)]
+    assert json.loads(keys[0].response_body)["id"] == order_id
 
     # Staff accept it through the API: the page shows the new status without a reload.
     await page.evaluate("window.__same_page = true")

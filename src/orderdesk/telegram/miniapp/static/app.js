@@ -148,16 +148,17 @@
     this.message = (body && (body.detail || body.title)) || t('error');
   }
 
-  function request(method, path, body, retried) {
+  function request(method, path, body, extra, retried) {
     var headers = { 'Accept': 'application/json', 'Accept-Language': lang };
     if (state.token) headers['Authorization'] = 'Bearer ' + state.token;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
+    Object.keys(extra || {}).forEach(function (name) { headers[name] = extra[name]; });
     return fetch(API + path, {
       method: method, headers: headers, credentials: 'omit',
       body: body === undefined ? undefined : JSON.stringify(body)
     }).then(function (response) {
       if (response.status === 401 && state.token && !retried) {
-        return renew().then(function () { return request(method, path, body, true); });
+        return renew().then(function () { return request(method, path, body, extra, true); });
       }
       return response.text().then(function (text) {
         var data = null;
@@ -193,7 +194,7 @@
   function login() {
     // The only way in: the initData Telegram signed, verified by the server.
     state.token = null;
-    return request('POST', '/auth/telegram/webapp', { init_data: tg.initData }, true)
+    return request('POST', '/auth/telegram/webapp', { init_data: tg.initData }, null, true)
       .then(useTokens);
   }
 
@@ -203,7 +204,7 @@
     var refresh = state.refresh;
     state.token = null;
     state.refresh = null;
-    return request('POST', '/auth/refresh', { refresh_token: refresh }, true)
+    return request('POST', '/auth/refresh', { refresh_token: refresh }, null, true)
       .then(useTokens, login);
   }
 
@@ -477,8 +478,10 @@
         lines: lines.map(function (l) { return { item_id: l.id, quantity: String(l.qty) }; })
       };
       mainProgress(true);
-      request('POST', '/orders', body).then(function (order) {
+      var key = checkoutKey(body);
+      request('POST', '/orders', body, { 'Idempotency-Key': key }).then(function (order) {
         mainProgress(false);
+        checkoutAttempt = null;
         saveCart([]);
         state.orders[order.id] = order;
         if (tg && tg.HapticFeedback) tg.HapticFeedback.notificationOccurred('success');
@@ -500,6 +503,28 @@
       });
     }
     mainButton(t('place_order'), submit);
+  }
+
+  // One key per order the customer means to place: the same cart and form sent again (after a
+  // lost response or a second tap) reuse it, so the server places the order once and replays
+  // it; a changed cart or form is a new attempt with a new key.
+  var checkoutAttempt = null;
+
+  function checkoutKey(body) {
+    var text = JSON.stringify(body);
+    if (!checkoutAttempt || checkoutAttempt.body !== text) {
+      checkoutAttempt = { body: text, key: randomKey() };
+    }
+    return checkoutAttempt.key;
+  }
+
+  function randomKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) {
+      return ('0' + b.toString(16)).slice(-2);
+    }).join('');
   }
 
   // ---- my orders --------------------------------------------------------------------------
